@@ -1,0 +1,522 @@
+//! What runs concurrently: thread entry contexts (visible thread starts and thread-safety
+//! contracts), and what each context reaches through calls with the locks it must hold.
+
+use std::collections::{HashMap, VecDeque};
+
+use racelint_index::{Callee, HeldLock, Loc, Receiver, SpawnKind, TextRange, TextSize};
+
+use crate::link::{ClassId, Edge, FnId, Linker, Resolved, Site};
+
+/// Standard-library servers that handle each request in a thread of its own.
+const THREADING_SERVERS: &[&str] = &[
+    "socketserver.ThreadingTCPServer",
+    "socketserver.ThreadingUDPServer",
+    "socketserver.ThreadingUnixStreamServer",
+    "socketserver.ThreadingUnixDatagramServer",
+    "socketserver.ThreadingMixIn",
+    "http.server.ThreadingHTTPServer",
+];
+
+/// Why a context's code runs concurrently.
+#[derive(Clone, Debug)]
+pub enum Evidence {
+    /// A visible thread start.
+    Start {
+        kind: SpawnKind,
+        site: Site,
+        spawner: FnId,
+        stmt_start: TextSize,
+        /// Why several runs may overlap, if they may.
+        repeated: Option<&'static str>,
+    },
+    /// A class that holds or uses a lock declares itself meant for several threads.
+    ClassContract {
+        class: ClassId,
+        lock: Option<(Site, String)>,
+        declared: bool,
+    },
+    /// A module whose functions take a module-level lock.
+    ModuleContract { module: u32, lock: (Site, String) },
+    /// A function decorated with a configured thread entry point.
+    Decorated { site: Site, decorator: String },
+}
+
+#[derive(Clone, Debug)]
+pub struct Context {
+    pub roots: Vec<FnId>,
+    pub evidence: Evidence,
+    /// Whether the context's code may run in several threads at once.
+    pub repeated: bool,
+    /// Whether the roots' `self` is one object shared by those threads.
+    pub self_shared: bool,
+}
+
+/// How a context reaches one function.
+#[derive(Clone, Debug)]
+pub struct Reach {
+    /// Canonical locks held on every path from a root to the function.
+    pub locks: Vec<Loc>,
+    /// The caller and call-site index through which the function was first reached.
+    pub parent: Option<(FnId, u32)>,
+    /// Whether the function's `self` may be the shared object.
+    pub self_shared: bool,
+}
+
+/// Whether a held lock protects anything: a lock created on the spot does not.
+pub fn is_effective_lock(lock: &HeldLock) -> bool {
+    !matches!(&lock.loc, Loc::Unknown(t) if t.starts_with("fresh:"))
+}
+
+/// Locks whose identity is unknown (passed in, reached through an unknown object) are
+/// assumed to be the lock that matters, so they never cause a report on their own.
+pub fn is_wildcard_lock(loc: &Loc) -> bool {
+    matches!(loc, Loc::Param { .. } | Loc::Unknown(_))
+}
+
+pub fn canonical_locks(linker: &Linker<'_>, locks: &[HeldLock]) -> Vec<Loc> {
+    let mut out: Vec<Loc> = locks
+        .iter()
+        .filter(|l| is_effective_lock(l))
+        .map(|l| linker.canonical_loc(&l.loc))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Finds every context of the program.
+pub fn contexts(linker: &Linker<'_>, decorator_entry_points: &[String]) -> Vec<Context> {
+    let mut out = Vec::new();
+    start_contexts(linker, &mut out);
+    thread_subclass_contexts(linker, &mut out);
+    server_contexts(linker, &mut out);
+    contract_contexts(linker, &mut out);
+    decorated_contexts(linker, decorator_entry_points, &mut out);
+    out
+}
+
+fn start_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
+    let first = out.len();
+    for (mi, m) in linker.modules.iter().enumerate() {
+        for (fi, f) in m.functions.iter().enumerate() {
+            let spawner = FnId {
+                module: mi as u32,
+                func: fi as u32,
+            };
+            for spawn in &f.spawns {
+                let roots = linker.callees(spawner, &spawn.target);
+                if roots.is_empty() {
+                    continue;
+                }
+                let repeated = if spawn.kind.is_pool() {
+                    Some(match spawn.kind {
+                        SpawnKind::ServerHandler => "handles requests concurrently",
+                        _ => "runs on a thread pool, which runs several tasks at once",
+                    })
+                } else if spawn.repeated {
+                    Some("started in a loop")
+                } else {
+                    None
+                };
+                let self_shared = matches!(spawn.receiver, Receiver::SelfObject | Receiver::Shared);
+                out.push(Context {
+                    roots,
+                    evidence: Evidence::Start {
+                        kind: spawn.kind,
+                        site: Site::new(mi as u32, spawn.range),
+                        spawner,
+                        stmt_start: spawn.stmt_start,
+                        repeated,
+                    },
+                    repeated: repeated.is_some(),
+                    self_shared,
+                });
+            }
+        }
+    }
+    // The same target started from several places runs alongside itself.
+    let mut by_root: HashMap<FnId, Vec<usize>> = HashMap::new();
+    for (i, c) in out.iter().enumerate().skip(first) {
+        for r in &c.roots {
+            by_root.entry(*r).or_default().push(i);
+        }
+    }
+    for indices in by_root.values().filter(|v| v.len() > 1) {
+        for &i in indices {
+            let c = &mut out[i];
+            if !c.repeated {
+                c.repeated = true;
+                if let Evidence::Start { repeated, .. } = &mut c.evidence {
+                    *repeated = Some("started from several places");
+                }
+            }
+        }
+    }
+}
+
+fn thread_subclass_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
+    // Instantiations of each project class, found once.
+    let mut instantiations: HashMap<ClassId, Vec<(Site, FnId, TextSize, bool)>> = HashMap::new();
+    for (mi, m) in linker.modules.iter().enumerate() {
+        for (fi, f) in m.functions.iter().enumerate() {
+            for call in &f.calls {
+                if let Callee::Path(p) = &call.callee {
+                    if let Resolved::Class(c) = linker.resolve(p) {
+                        instantiations.entry(c).or_default().push((
+                            Site::new(mi as u32, call.range),
+                            FnId {
+                                module: mi as u32,
+                                func: fi as u32,
+                            },
+                            call.stmt_start,
+                            call.in_loop,
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for (mi, m) in linker.modules.iter().enumerate() {
+        for (ci, c) in m.classes.iter().enumerate() {
+            let id = ClassId {
+                module: mi as u32,
+                class: ci as u32,
+            };
+            if !linker.inherits_from(id, &["threading.Thread"]) {
+                continue;
+            }
+            let Some(run) = linker.lookup_method(id, "run") else {
+                continue;
+            };
+            let sites = instantiations.get(&id).cloned().unwrap_or_default();
+            if sites.is_empty() {
+                out.push(Context {
+                    roots: vec![run],
+                    evidence: Evidence::Start {
+                        kind: SpawnKind::ThreadSubclass,
+                        site: Site::new(mi as u32, c.name_range),
+                        spawner: run,
+                        stmt_start: TextSize::default(),
+                        repeated: None,
+                    },
+                    repeated: false,
+                    self_shared: false,
+                });
+                continue;
+            }
+            let several = sites.len() > 1;
+            for (site, spawner, stmt_start, in_loop) in sites {
+                let repeated = if in_loop {
+                    Some("started in a loop")
+                } else if several {
+                    Some("started from several places")
+                } else {
+                    None
+                };
+                out.push(Context {
+                    roots: vec![run],
+                    evidence: Evidence::Start {
+                        kind: SpawnKind::ThreadSubclass,
+                        site,
+                        spawner,
+                        stmt_start,
+                        repeated,
+                    },
+                    repeated: repeated.is_some(),
+                    // Each start has its own Thread object.
+                    self_shared: false,
+                });
+            }
+        }
+    }
+}
+
+fn server_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
+    for (mi, m) in linker.modules.iter().enumerate() {
+        for (fi, f) in m.functions.iter().enumerate() {
+            for server in &f.servers {
+                let threading = match linker.resolve(&server.server) {
+                    Resolved::External(p) => THREADING_SERVERS.contains(&p.as_str()),
+                    Resolved::Class(c) => linker.inherits_from(c, THREADING_SERVERS),
+                    _ => false,
+                };
+                if !threading {
+                    continue;
+                }
+                let Resolved::Class(handler) = linker.resolve(&server.handler) else {
+                    continue;
+                };
+                let mut roots: Vec<FnId> = ["handle", "setup", "finish"]
+                    .iter()
+                    .filter_map(|name| linker.lookup_method(handler, name))
+                    .collect();
+                for (name, fi) in &linker.class(handler).methods {
+                    if name.starts_with("do_") {
+                        roots.push(FnId {
+                            module: handler.module,
+                            func: *fi as u32,
+                        });
+                    }
+                }
+                if roots.is_empty() {
+                    continue;
+                }
+                out.push(Context {
+                    roots,
+                    evidence: Evidence::Start {
+                        kind: SpawnKind::ServerHandler,
+                        site: Site::new(mi as u32, server.range),
+                        spawner: FnId {
+                            module: mi as u32,
+                            func: fi as u32,
+                        },
+                        stmt_start: server.range.start(),
+                        repeated: Some("handles each request in a thread of its own"),
+                    },
+                    repeated: true,
+                    // A new handler object serves each request.
+                    self_shared: false,
+                });
+            }
+        }
+    }
+}
+
+const CONSTRUCTORS: &[&str] = &[
+    "__init__",
+    "__new__",
+    "__post_init__",
+    "__init_subclass__",
+    "__del__",
+    "__set_name__",
+];
+
+/// Methods a user of the class may call from any thread.
+fn is_public_method(name: &str) -> bool {
+    if CONSTRUCTORS.contains(&name) {
+        return false;
+    }
+    !name.starts_with('_') || (name.starts_with("__") && name.ends_with("__"))
+}
+
+fn contract_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
+    for (mi, m) in linker.modules.iter().enumerate() {
+        for (ci, c) in m.classes.iter().enumerate() {
+            let id = ClassId {
+                module: mi as u32,
+                class: ci as u32,
+            };
+            // Evidence: a lock attribute, or a method that takes a lock held on `self`.
+            let mut lock: Option<(Site, String)> = c
+                .lock_attrs
+                .first()
+                .map(|(name, range)| (Site::new(mi as u32, *range), format!("self.{name}")));
+            if lock.is_none() {
+                'methods: for (_, fi) in &c.methods {
+                    for acquired in &m.functions[*fi].acquires {
+                        if matches!(acquired.loc, Loc::Instance { .. }) {
+                            lock =
+                                Some((Site::new(mi as u32, acquired.range), acquired.text.clone()));
+                            break 'methods;
+                        }
+                    }
+                }
+            }
+            if lock.is_none() && !c.declared_thread_safe {
+                continue;
+            }
+            let roots: Vec<FnId> = c
+                .methods
+                .iter()
+                .filter(|(name, _)| is_public_method(name))
+                .map(|(_, fi)| FnId {
+                    module: mi as u32,
+                    func: *fi as u32,
+                })
+                .collect();
+            if roots.is_empty() {
+                continue;
+            }
+            out.push(Context {
+                roots,
+                evidence: Evidence::ClassContract {
+                    class: id,
+                    lock,
+                    declared: c.declared_thread_safe,
+                },
+                repeated: true,
+                self_shared: true,
+            });
+        }
+        // A module whose functions take one of its module-level locks.
+        if m.lock_globals.is_empty() {
+            continue;
+        }
+        let lock_paths: Vec<String> = m
+            .lock_globals
+            .iter()
+            .map(|(n, _)| format!("{}.{n}", m.module))
+            .collect();
+        let used = m
+            .functions
+            .iter()
+            .skip(1)
+            .flat_map(|f| f.acquires.iter())
+            .find(|l| matches!(&l.loc, Loc::Global(p) if lock_paths.contains(p)));
+        let Some(used) = used else { continue };
+        let roots: Vec<FnId> = m
+            .functions
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|(_, f)| {
+                f.class.is_none()
+                    && f.qualname == format!("{}.{}", m.module, f.name)
+                    && !f.name.starts_with('_')
+            })
+            .map(|(fi, _)| FnId {
+                module: mi as u32,
+                func: fi as u32,
+            })
+            .collect();
+        if roots.is_empty() {
+            continue;
+        }
+        out.push(Context {
+            roots,
+            evidence: Evidence::ModuleContract {
+                module: mi as u32,
+                lock: (Site::new(mi as u32, used.range), used.text.clone()),
+            },
+            repeated: true,
+            self_shared: false,
+        });
+    }
+}
+
+fn decorated_contexts(linker: &Linker<'_>, decorators: &[String], out: &mut Vec<Context>) {
+    if decorators.is_empty() {
+        return;
+    }
+    for (mi, m) in linker.modules.iter().enumerate() {
+        for (fi, f) in m.functions.iter().enumerate() {
+            if let Some(d) = f
+                .decorators
+                .iter()
+                .find(|d| decorators.contains(&linker.canonical_path(d)))
+            {
+                out.push(Context {
+                    roots: vec![FnId {
+                        module: mi as u32,
+                        func: fi as u32,
+                    }],
+                    evidence: Evidence::Decorated {
+                        site: Site::new(mi as u32, f.name_range),
+                        decorator: d.clone(),
+                    },
+                    repeated: true,
+                    self_shared: false,
+                });
+            }
+        }
+    }
+}
+
+/// Everything a context reaches, with must-hold locksets (intersection over call paths) and
+/// may-share flags for `self` (union over call paths).
+pub fn reach(
+    linker: &Linker<'_>,
+    edges: &[Vec<Vec<Edge>>],
+    context: &Context,
+) -> HashMap<FnId, Reach> {
+    let mut reached: HashMap<FnId, Reach> = HashMap::new();
+    let mut queue: VecDeque<FnId> = VecDeque::new();
+    for root in &context.roots {
+        reached.insert(
+            *root,
+            Reach {
+                locks: Vec::new(),
+                parent: None,
+                self_shared: context.self_shared,
+            },
+        );
+        queue.push_back(*root);
+    }
+    while let Some(f) = queue.pop_front() {
+        let here = reached[&f].clone();
+        let summary = linker.function(f);
+        for edge in &edges[f.module as usize][f.func as usize] {
+            let call = &summary.calls[edge.call as usize];
+            let mut locks = here.locks.clone();
+            locks.extend(canonical_locks(linker, &call.locks));
+            locks.sort();
+            locks.dedup();
+            let self_shared = match edge.receiver {
+                Receiver::SelfObject => here.self_shared,
+                Receiver::Shared => true,
+                Receiver::Owned | Receiver::Unknown | Receiver::None => false,
+            };
+            match reached.get_mut(&edge.to) {
+                None => {
+                    reached.insert(
+                        edge.to,
+                        Reach {
+                            locks,
+                            parent: Some((f, edge.call)),
+                            self_shared,
+                        },
+                    );
+                    queue.push_back(edge.to);
+                }
+                Some(existing) => {
+                    let before = (existing.locks.len(), existing.self_shared);
+                    if !context.roots.contains(&edge.to) {
+                        existing.locks.retain(|l| locks.contains(l));
+                    }
+                    existing.self_shared |= self_shared;
+                    if (existing.locks.len(), existing.self_shared) != before {
+                        queue.push_back(edge.to);
+                    }
+                }
+            }
+        }
+    }
+    reached
+}
+
+/// The functions the spawning thread runs while a started thread may still be running: the
+/// rest of the spawning function up to the first wait, and what it calls from there.
+pub fn main_window(
+    linker: &Linker<'_>,
+    edges: &[Vec<Vec<Edge>>],
+    spawner: FnId,
+    stmt_start: TextSize,
+) -> (TextRange, Vec<FnId>) {
+    let f = linker.function(spawner);
+    let end = f
+        .joins
+        .iter()
+        .copied()
+        .filter(|j| *j > stmt_start)
+        .min()
+        .unwrap_or(f.range.end());
+    let window = TextRange::new(stmt_start, end.max(stmt_start));
+    let mut seen: Vec<FnId> = Vec::new();
+    let mut queue: VecDeque<FnId> = VecDeque::new();
+    for edge in &edges[spawner.module as usize][spawner.func as usize] {
+        let call = &f.calls[edge.call as usize];
+        if call.stmt_start > stmt_start && call.stmt_start < end && !seen.contains(&edge.to) {
+            seen.push(edge.to);
+            queue.push_back(edge.to);
+        }
+    }
+    while let Some(g) = queue.pop_front() {
+        for edge in &edges[g.module as usize][g.func as usize] {
+            if !seen.contains(&edge.to) && seen.len() < 10_000 {
+                seen.push(edge.to);
+                queue.push_back(edge.to);
+            }
+        }
+    }
+    (window, seen)
+}

@@ -1,0 +1,320 @@
+//! Whole-program analysis over module summaries: link modules, find thread entry contexts,
+//! propagate locksets through calls, and answer the questions rules ask ("can this access
+//! run in two threads at once with no common lock?").
+
+mod concurrency;
+mod link;
+
+use std::collections::HashMap;
+
+use racelint_index::{Access, AccessKind, HeldLock, Loc, ModuleSummary};
+
+pub use concurrency::{
+    canonical_locks, is_effective_lock, is_wildcard_lock, Context, Evidence, Reach,
+};
+pub use link::{ClassId, Edge, FnId, Linker, Resolved, Site};
+
+/// Settings of the analysis.
+#[derive(Clone, Debug, Default)]
+pub struct AnalysisOptions {
+    /// Decorators (dotted paths) whose functions run in threads (framework callbacks).
+    pub entry_decorators: Vec<String>,
+}
+
+/// An access to state (function and index into its `accesses`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccessId {
+    pub func: FnId,
+    pub index: u32,
+}
+
+/// Another access the reported one races with.
+#[derive(Clone, Debug)]
+pub struct Conflict {
+    pub access: AccessId,
+    /// The context of the other access, or `None` for the spawning thread itself.
+    pub context: Option<u32>,
+}
+
+/// An access that can run in two threads at once with no lock in common.
+#[derive(Clone, Debug)]
+pub struct Race {
+    pub access: AccessId,
+    /// The canonical location.
+    pub loc: Loc,
+    /// The context whose threads reach the access.
+    pub context: u32,
+    /// `None` when the context runs alongside itself; otherwise the access it races with.
+    pub conflict: Option<Conflict>,
+}
+
+pub struct Analysis<'p> {
+    pub linker: Linker<'p>,
+    pub edges: Vec<Vec<Vec<Edge>>>,
+    pub contexts: Vec<Context>,
+    reaches: Vec<HashMap<FnId, Reach>>,
+    by_function: HashMap<FnId, Vec<u32>>,
+    writes: HashMap<Loc, Vec<AccessId>>,
+    guards: HashMap<Loc, (AccessId, usize)>,
+}
+
+/// Links the summaries and computes every context and what it reaches.
+pub fn analyze<'p>(modules: &'p [ModuleSummary], options: &AnalysisOptions) -> Analysis<'p> {
+    let linker = Linker::new(modules);
+    let edges = linker.edges();
+    let contexts = concurrency::contexts(&linker, &options.entry_decorators);
+    let reaches: Vec<HashMap<FnId, Reach>> = contexts
+        .iter()
+        .map(|c| concurrency::reach(&linker, &edges, c))
+        .collect();
+    let mut by_function: HashMap<FnId, Vec<u32>> = HashMap::new();
+    for (ci, r) in reaches.iter().enumerate() {
+        for f in r.keys() {
+            by_function.entry(*f).or_default().push(ci as u32);
+        }
+    }
+    for v in by_function.values_mut() {
+        v.sort_unstable();
+    }
+    let mut writes: HashMap<Loc, Vec<AccessId>> = HashMap::new();
+    let mut guards: HashMap<Loc, (AccessId, usize)> = HashMap::new();
+    for (mi, m) in modules.iter().enumerate() {
+        for (fi, f) in m.functions.iter().enumerate() {
+            let func = FnId {
+                module: mi as u32,
+                func: fi as u32,
+            };
+            for (ai, a) in f.accesses.iter().enumerate() {
+                let id = AccessId {
+                    func,
+                    index: ai as u32,
+                };
+                let needs_loc = a.kind != AccessKind::Read || a.locks.iter().any(is_effective_lock);
+                if !needs_loc {
+                    continue;
+                }
+                let loc = linker.canonical_loc(&a.loc);
+                if let Some(li) = a
+                    .locks
+                    .iter()
+                    .position(|l| is_effective_lock(l) && !is_wildcard_lock(&l.loc))
+                {
+                    guards.entry(loc.clone()).or_insert((id, li));
+                }
+                if a.kind != AccessKind::Read {
+                    writes.entry(loc).or_default().push(id);
+                }
+            }
+        }
+    }
+    Analysis {
+        linker,
+        edges,
+        contexts,
+        reaches,
+        by_function,
+        writes,
+        guards,
+    }
+}
+
+impl<'p> Analysis<'p> {
+    pub fn modules(&self) -> &'p [ModuleSummary] {
+        self.linker.modules
+    }
+
+    pub fn access(&self, id: AccessId) -> &'p Access {
+        &self.linker.function(id.func).accesses[id.index as usize]
+    }
+
+    /// How context `ci` reaches `f`, if it does.
+    pub fn reach(&self, ci: u32, f: FnId) -> Option<&Reach> {
+        self.reaches[ci as usize].get(&f)
+    }
+
+    /// The contexts that reach `f`.
+    pub fn contexts_of(&self, f: FnId) -> &[u32] {
+        self.by_function.get(&f).map_or(&[], Vec::as_slice)
+    }
+
+    /// The calls from a root of context `ci` down to `f`: each step is a function and the
+    /// call site in it that leads to the next step (`None` for the last).
+    pub fn call_path(&self, ci: u32, f: FnId) -> Vec<(FnId, Option<u32>)> {
+        let reach = &self.reaches[ci as usize];
+        let mut path = vec![(f, None)];
+        let mut current = f;
+        while let Some((parent, call)) = reach.get(&current).and_then(|r| r.parent) {
+            if path.iter().any(|(p, _)| *p == parent) || path.len() > 64 {
+                break;
+            }
+            path.push((parent, Some(call)));
+            current = parent;
+        }
+        path.reverse();
+        path
+    }
+
+    /// The locks held at an access when it runs in context `ci`: its own and its callers'.
+    pub fn held_locks(&self, ci: u32, access: AccessId) -> Vec<Loc> {
+        let mut locks = canonical_locks(&self.linker, &self.access(access).locks);
+        if let Some(r) = self.reach(ci, access.func) {
+            locks.extend(r.locks.iter().cloned());
+        }
+        locks.sort();
+        locks.dedup();
+        locks
+    }
+
+    /// A lock held at some access to `loc`, as evidence of how that state is meant to be
+    /// guarded: the access and the index of the lock in its `locks`.
+    pub fn guard_of(&self, loc: &Loc) -> Option<(AccessId, &'p HeldLock)> {
+        let (id, li) = self.guards.get(loc).or_else(|| match loc {
+            Loc::Item(inner) => self.guards.get(inner),
+            other => self.guards.get(&Loc::Item(Box::new(other.clone()))),
+        })?;
+        Some((*id, &self.access(*id).locks[*li]))
+    }
+
+    /// Whether an access's location is shared between the threads of context `ci`.
+    fn shared_in(&self, loc: &Loc, reach: &Reach) -> bool {
+        match loc.root() {
+            Loc::Global(_) | Loc::Captured { .. } => true,
+            Loc::Instance { .. } => reach.self_shared,
+            Loc::Param { .. } | Loc::Unknown(_) | Loc::Item(_) => false,
+        }
+    }
+
+    /// Every access of one of `kinds` that can run in two threads at once with no lock
+    /// held, each with the best evidence found (one race per access).
+    pub fn unlocked_races(&self, kinds: &[AccessKind]) -> Vec<Race> {
+        let mut best: HashMap<AccessId, (u8, usize, Race)> = HashMap::new();
+        let mut windows: HashMap<u32, (racelint_index::TextRange, Vec<FnId>)> = HashMap::new();
+        for (ci, context) in self.contexts.iter().enumerate() {
+            let ci = ci as u32;
+            let mut funcs: Vec<(&FnId, &Reach)> = self.reaches[ci as usize].iter().collect();
+            funcs.sort_by_key(|(f, _)| **f);
+            for (f, reach) in funcs {
+                let summary = self.linker.function(*f);
+                for (ai, a) in summary.accesses.iter().enumerate() {
+                    if !kinds.contains(&a.kind) {
+                        continue;
+                    }
+                    let id = AccessId {
+                        func: *f,
+                        index: ai as u32,
+                    };
+                    if !reach.locks.is_empty() || a.locks.iter().any(is_effective_lock) {
+                        continue;
+                    }
+                    let loc = self.linker.canonical_loc(&a.loc);
+                    if !self.shared_in(&loc, reach) {
+                        continue;
+                    }
+                    let (score, conflict) = if context.repeated {
+                        (3, None)
+                    } else {
+                        match self.find_conflict(ci, id, &loc, &mut windows) {
+                            Some(c) => (2, Some(c)),
+                            None => continue,
+                        }
+                    };
+                    let score = if matches!(
+                        context.evidence,
+                        Evidence::ClassContract { .. } | Evidence::ModuleContract { .. }
+                    ) {
+                        score - 2
+                    } else {
+                        score
+                    };
+                    let depth = self.call_path(ci, *f).len();
+                    let race = Race {
+                        access: id,
+                        loc,
+                        context: ci,
+                        conflict,
+                    };
+                    match best.get(&id) {
+                        Some((s, d, _))
+                            if (*s, std::cmp::Reverse(*d)) >= (score, std::cmp::Reverse(depth)) => {
+                        }
+                        _ => {
+                            best.insert(id, (score, depth, race));
+                        }
+                    }
+                }
+            }
+        }
+        let mut races: Vec<Race> = best.into_values().map(|(_, _, r)| r).collect();
+        races.sort_by_key(|r| r.access);
+        races
+    }
+
+    /// For a context that runs once: a write to the same state made concurrently by the
+    /// spawning thread after the start, or by another context, with no common lock.
+    fn find_conflict(
+        &self,
+        ci: u32,
+        access: AccessId,
+        loc: &Loc,
+        windows: &mut HashMap<u32, (racelint_index::TextRange, Vec<FnId>)>,
+    ) -> Option<Conflict> {
+        let context = &self.contexts[ci as usize];
+        if matches!(loc.root(), Loc::Instance { .. }) && !context.self_shared {
+            return None;
+        }
+        let candidates = self.writes.get(loc)?;
+        let held = self.held_locks(ci, access);
+        for other in candidates {
+            if *other == access
+                || self.contexts_of(other.func).contains(&ci) && other.func == access.func
+            {
+                continue;
+            }
+            let b = self.access(*other);
+            if let Evidence::Start {
+                spawner,
+                stmt_start,
+                ..
+            } = &context.evidence
+            {
+                let (window, funcs) = windows.entry(ci).or_insert_with(|| {
+                    concurrency::main_window(&self.linker, &self.edges, *spawner, *stmt_start)
+                });
+                let in_window = (other.func == *spawner
+                    && window.contains(b.stmt.start())
+                    && b.stmt.start() > *stmt_start)
+                    || funcs.contains(&other.func);
+                if in_window && !locks_intersect(&held, &canonical_locks(&self.linker, &b.locks)) {
+                    return Some(Conflict {
+                        access: *other,
+                        context: None,
+                    });
+                }
+            }
+            for &cj in self.contexts_of(other.func) {
+                if cj == ci {
+                    continue;
+                }
+                let reach = &self.reaches[cj as usize][&other.func];
+                if matches!(loc.root(), Loc::Instance { .. }) && !reach.self_shared {
+                    continue;
+                }
+                if !locks_intersect(&held, &self.held_locks(cj, *other)) {
+                    return Some(Conflict {
+                        access: *other,
+                        context: Some(cj),
+                    });
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Whether two locksets share a lock (a lock of unknown identity matches any lock).
+pub fn locks_intersect(a: &[Loc], b: &[Loc]) -> bool {
+    a.iter().any(|x| {
+        b.iter()
+            .any(|y| x == y || is_wildcard_lock(x) || is_wildcard_lock(y))
+    })
+}

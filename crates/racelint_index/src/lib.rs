@@ -1,0 +1,251 @@
+//! Parse one Python file and reduce it to a [`ModuleSummary`]: its imports, definitions,
+//! thread starts, call sites, and every access to possibly-shared state together with the
+//! locks held at that point. No syntax tree outlives [`summarize`]; everything later in the
+//! pipeline works on summaries only.
+
+mod guard;
+mod known;
+mod summarize;
+
+use std::fmt;
+use std::path::PathBuf;
+
+pub use guard::{prescan, InputProblem, MAX_FILE_BYTES, MAX_NESTING};
+pub use known::{is_lock_factory, is_thread_local_factory, SpawnKind};
+pub use ruff_source_file::LineIndex;
+pub use ruff_text_size::{TextRange, TextSize};
+pub use summarize::{summarize, Options};
+
+/// An abstract memory location that several threads might share.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Loc {
+    /// A dotted path starting at a module: a module global (`app.counter`), an attribute of an
+    /// object held in one (`app.stats.hits`) or a class attribute (`app.Stats.total`). The
+    /// linker canonicalizes the path through imports and re-exports.
+    Global(String),
+    /// An attribute of `self` (`attr` may be dotted: `stats.hits` for `self.stats.hits`),
+    /// keyed by the class whose method touches it.
+    Instance { class: String, attr: String },
+    /// A local of an enclosing function captured by a nested one (`nonlocal`, or a captured
+    /// container mutated in place).
+    Captured { function: String, name: String },
+    /// An item of the container stored in a location: `d[k]`, `self.cache[key]`.
+    Item(Box<Loc>),
+    /// A parameter of a function (used for locks passed in as arguments).
+    Param { function: String, name: String },
+    /// Something the summarizer could not name (used only for locks).
+    Unknown(String),
+}
+
+impl Loc {
+    /// The location without any `Item` wrappers: the variable or attribute holding the data.
+    pub fn root(&self) -> &Loc {
+        match self {
+            Loc::Item(inner) => inner.root(),
+            other => other,
+        }
+    }
+}
+
+impl fmt::Display for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Loc::Global(path) => write!(f, "{path}"),
+            Loc::Instance { class, attr } => write!(f, "{class}.{attr} (instance attribute)"),
+            Loc::Captured { function, name } => write!(f, "{name} (local of {function})"),
+            Loc::Item(inner) => write!(f, "items of {inner}"),
+            Loc::Param { function, name } => write!(f, "{name} (parameter of {function})"),
+            Loc::Unknown(text) => write!(f, "{text}"),
+        }
+    }
+}
+
+/// A lock held at some point of a function, as written in the source.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct HeldLock {
+    pub loc: Loc,
+    /// The expression as written, e.g. `self._lock`.
+    pub text: String,
+    /// Where it is taken (`with` item or `acquire()` call).
+    pub range: TextRange,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AccessKind {
+    /// The location's value is read.
+    Read,
+    /// The location is rebound, deleted or mutated in place without reading it first.
+    Write,
+    /// Read, computed on, and written back: `x += 1`, `x = x + 1`, `d[k] = d.get(k, 0) + 1`.
+    ReadModifyWrite,
+}
+
+/// One access to possibly-shared state.
+#[derive(Clone, Debug)]
+pub struct Access {
+    pub loc: Loc,
+    pub kind: AccessKind,
+    /// The target expression (`counter`, `self.n`, `d[k]`).
+    pub range: TextRange,
+    /// The innermost simple statement containing the access.
+    pub stmt: TextRange,
+    /// The locks held at this point of the function.
+    pub locks: Vec<HeldLock>,
+    /// The target expression as written.
+    pub text: String,
+}
+
+/// How a call reaches its callee's `self`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Receiver {
+    /// A plain function call, or a call on a class.
+    None,
+    /// `self.method()`: the callee sees the caller's `self`.
+    SelfObject,
+    /// A method called on an object stored in shared state (a module global, an attribute).
+    Shared,
+    /// A method called on an object this function created and keeps to itself.
+    Owned,
+    /// A method called on a parameter or something else the summarizer cannot follow.
+    Unknown,
+}
+
+/// What a call or a thread start refers to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Callee {
+    /// A dotted path: a function of this or another module, a class (its constructor), or a
+    /// nested function (`mod.outer.inner`).
+    Path(String),
+    /// A method looked up on a class and its bases.
+    Method { class: String, name: String },
+    /// A lambda, summarized as a function of its own (index into `functions`).
+    Function(usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct CallSite {
+    pub callee: Callee,
+    pub receiver: Receiver,
+    pub range: TextRange,
+    /// Start of the statement containing the call (orders calls against thread starts).
+    pub stmt_start: TextSize,
+    pub locks: Vec<HeldLock>,
+    /// Whether the call sits in a loop or comprehension of this function.
+    pub in_loop: bool,
+}
+
+/// A place where a function is handed to another thread.
+#[derive(Clone, Debug)]
+pub struct Spawn {
+    pub kind: SpawnKind,
+    pub target: Callee,
+    /// Whether the target's `self` (for `obj.method` targets) is shared with other instances
+    /// of the same start: `self.method` and objects stored in shared state are.
+    pub receiver: Receiver,
+    /// The whole call that starts the thread.
+    pub range: TextRange,
+    pub stmt_start: TextSize,
+    /// Started repeatedly: in a loop or comprehension with no `join()` in the same loop.
+    pub repeated: bool,
+}
+
+/// A call that passes a request-handler class to a server constructor:
+/// `ThreadingTCPServer(addr, Handler)`.
+#[derive(Clone, Debug)]
+pub struct ServerCall {
+    pub server: String,
+    pub handler: String,
+    pub range: TextRange,
+}
+
+#[derive(Clone, Debug)]
+pub struct FunctionSummary {
+    /// `pkg.mod.Class.method`, `pkg.mod.func`, `pkg.mod.outer.inner`, `pkg.mod.<module>`.
+    pub qualname: String,
+    pub name: String,
+    /// The class this function is a method of (index into `classes`).
+    pub class: Option<usize>,
+    /// The name of the `def` (or the lambda, or the whole module for `<module>`).
+    pub name_range: TextRange,
+    pub range: TextRange,
+    pub params: Vec<String>,
+    /// Resolved dotted paths of decorators (`functools.cache`, `contextlib.contextmanager`).
+    pub decorators: Vec<String>,
+    pub calls: Vec<CallSite>,
+    pub accesses: Vec<Access>,
+    pub spawns: Vec<Spawn>,
+    pub servers: Vec<ServerCall>,
+    /// Ends of statements that wait for started threads (`t.join()`, `ex.shutdown()`, the end
+    /// of a `with ThreadPoolExecutor()` block).
+    pub joins: Vec<TextSize>,
+    /// Every lock this function acquires (`with L:` or `L.acquire()`).
+    pub acquires: Vec<HeldLock>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ClassSummary {
+    pub qualname: String,
+    pub name: String,
+    pub name_range: TextRange,
+    pub range: TextRange,
+    /// Resolved dotted paths of the bases.
+    pub bases: Vec<String>,
+    /// Methods defined in the body: name and index into `functions`.
+    pub methods: Vec<(String, usize)>,
+    /// Attributes assigned a lock (`self._lock = threading.Lock()` or a class attribute).
+    pub lock_attrs: Vec<(String, TextRange)>,
+    /// Attributes holding `threading.local()` objects.
+    pub thread_local_attrs: Vec<String>,
+    /// `# racelint: thread-safe` on the class line.
+    pub declared_thread_safe: bool,
+}
+
+/// A syntax error of the file.
+#[derive(Clone, Debug)]
+pub struct SyntaxError {
+    pub range: TextRange,
+    pub message: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ModuleSummary {
+    pub path: PathBuf,
+    /// Dotted module name (`pkg.sub.mod`; `pkg.sub` for `pkg/sub/__init__.py`).
+    pub module: String,
+    pub is_package: bool,
+    pub line_index: LineIndex,
+    pub syntax_errors: Vec<SyntaxError>,
+    /// Why the file was not analysed at all (too large, too deeply nested, not UTF-8).
+    pub problem: Option<InputProblem>,
+    /// Module-level names bound by imports: local name and dotted target.
+    pub imports: Vec<(String, String)>,
+    /// Index 0 is the `<module>` pseudo-function holding module-level code.
+    pub functions: Vec<FunctionSummary>,
+    pub classes: Vec<ClassSummary>,
+    /// Module-level names assigned a lock.
+    pub lock_globals: Vec<(String, TextRange)>,
+    /// Module-level names holding `threading.local()` objects.
+    pub thread_local_globals: Vec<String>,
+    /// Module-level variables (assigned at module level; not functions, classes or imports).
+    pub variables: Vec<String>,
+}
+
+impl ModuleSummary {
+    /// A summary for a file that could not be analysed at all.
+    pub fn unreadable(path: PathBuf, module: String, problem: InputProblem) -> ModuleSummary {
+        ModuleSummary {
+            path,
+            module,
+            is_package: false,
+            line_index: LineIndex::from_source_text(""),
+            syntax_errors: Vec::new(),
+            problem: Some(problem),
+            imports: Vec::new(),
+            functions: Vec::new(),
+            classes: Vec::new(),
+            lock_globals: Vec::new(),
+            thread_local_globals: Vec::new(),
+            variables: Vec::new(),
+        }
+    }
+}

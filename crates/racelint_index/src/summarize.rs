@@ -1,0 +1,2166 @@
+//! The walk that turns one parsed file into a [`ModuleSummary`].
+//!
+//! Names are resolved as Python scopes them: a name assigned in a function is local unless
+//! declared `global` or `nonlocal`; free names come from enclosing functions (captures), then
+//! from the module (globals, definitions, imports). Class bodies are not enclosing scopes.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use ruff_python_ast::comparable::ComparableExpr;
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, PySourceType, PythonVersion, Stmt};
+use ruff_python_parser::{parse_unchecked, ParseOptions};
+use ruff_source_file::LineIndex;
+use ruff_text_size::{Ranged, TextRange, TextSize};
+
+use crate::guard::prescan;
+use crate::known::{
+    is_executor_factory, is_lock_factory, is_thread_local_factory, is_thread_pool_factory,
+    looks_like_lock, MUTATORS, POOL_METHODS,
+};
+use crate::{
+    Access, AccessKind, CallSite, Callee, ClassSummary, FunctionSummary, HeldLock, Loc,
+    ModuleSummary, Receiver, ServerCall, Spawn, SpawnKind, SyntaxError,
+};
+
+/// Settings that change what the summarizer recognizes.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Extra dotted paths whose call makes a lock.
+    pub lock_factories: Vec<String>,
+    /// Extra dotted paths whose callable argument runs in another thread.
+    pub thread_entry_points: Vec<String>,
+}
+
+/// Deepest expression nesting the walk descends into; deeper parts are not summarized.
+const MAX_EXPR_DEPTH: usize = 400;
+
+/// Parses `source` and summarizes it. Never panics on any input that passed [`prescan`];
+/// input that does not is summarized as a file with a problem.
+pub fn summarize(
+    path: PathBuf,
+    module: String,
+    is_package: bool,
+    source: &str,
+    options: &Options,
+) -> ModuleSummary {
+    if let Err(problem) = prescan(source) {
+        let mut summary = ModuleSummary::unreadable(path, module, problem);
+        summary.line_index = LineIndex::from_source_text(source);
+        return summary;
+    }
+    let parse_options =
+        ParseOptions::from(PySourceType::Python).with_target_version(PythonVersion::PY314);
+    let parsed = parse_unchecked(source, parse_options);
+    let syntax_errors = parsed
+        .errors()
+        .iter()
+        .map(|e| SyntaxError {
+            range: e.location,
+            message: e.error.to_string(),
+        })
+        .collect();
+    let body: &[Stmt] = match parsed.syntax() {
+        ast::Mod::Module(m) => &m.body,
+        ast::Mod::Expression(_) => &[],
+    };
+
+    let mut s = Summarizer::new(source, &module, is_package, options);
+    s.module_prepass(body);
+    s.summarize_module(body);
+    let Summarizer {
+        functions,
+        classes,
+        module_scope,
+        ..
+    } = s;
+    let mut imports: Vec<(String, String)> = module_scope.imports.into_iter().collect();
+    imports.sort();
+    let mut variables: Vec<String> = module_scope.variables.into_keys().collect();
+    variables.sort();
+    ModuleSummary {
+        path,
+        module,
+        is_package,
+        line_index: LineIndex::from_source_text(source),
+        syntax_errors,
+        problem: None,
+        imports,
+        functions,
+        classes,
+        lock_globals: module_scope.lock_globals,
+        thread_local_globals: module_scope.thread_local_globals.into_iter().collect(),
+        variables,
+    }
+}
+
+/// What a module-level or local name is known to hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Holds {
+    Lock,
+    ThreadLocal,
+    Executor,
+    ThreadPool,
+    /// An instance of the class at this dotted path.
+    Instance(String),
+    Other,
+}
+
+#[derive(Default)]
+struct ModuleScope {
+    imports: HashMap<String, String>,
+    /// Functions and classes defined at module level.
+    defs: HashSet<String>,
+    /// Module-level variables and what they hold.
+    variables: HashMap<String, Holds>,
+    lock_globals: Vec<(String, TextRange)>,
+    thread_local_globals: HashSet<String>,
+}
+
+#[derive(Default)]
+struct ClassInfo {
+    index: usize,
+    qualname: String,
+    first_base: Option<String>,
+    attrs: HashMap<String, Holds>,
+}
+
+/// One function being summarized.
+struct FnScope {
+    index: usize,
+    qualname: String,
+    class: Option<usize>,
+    self_name: Option<String>,
+    cls_name: Option<String>,
+    locals: HashSet<String>,
+    params: HashSet<String>,
+    globals: HashSet<String>,
+    nonlocals: HashSet<String>,
+    imports: HashMap<String, String>,
+    nested: HashMap<String, String>,
+    /// Locals known to hold something: executors, locks, aliases of shared state.
+    holds: HashMap<String, Holds>,
+    aliases: HashMap<String, Loc>,
+    /// Names bound by enclosing comprehensions (they shadow everything else).
+    comprehension: Vec<HashSet<String>>,
+    locks: Vec<HeldLock>,
+    /// Ranges of the loops (and comprehensions) enclosing the current point.
+    loops: Vec<TextRange>,
+    /// The innermost loop each local was last bound in (`None`: outside any loop).
+    bound_in: HashMap<String, Option<TextRange>>,
+    stmt: TextRange,
+    is_module: bool,
+}
+
+enum NameRes {
+    /// A local or parameter of the current function.
+    Local,
+    Captured(Loc),
+    /// A module-level variable.
+    Variable(String),
+    /// A definition or import: a dotted path to a function, class or module.
+    Path(String),
+    Unknown,
+}
+
+struct Summarizer<'a> {
+    source: &'a str,
+    module: &'a str,
+    /// The package relative imports start from.
+    package: String,
+    options: &'a Options,
+    functions: Vec<FunctionSummary>,
+    classes: Vec<ClassSummary>,
+    module_scope: ModuleScope,
+    class_stack: Vec<ClassInfo>,
+    scopes: Vec<FnScope>,
+    /// Dotted paths of the enclosing definitions (functions and classes).
+    prefixes: Vec<String>,
+    depth: usize,
+}
+
+impl<'a> Summarizer<'a> {
+    fn new(source: &'a str, module: &'a str, is_package: bool, options: &'a Options) -> Self {
+        let package = if is_package {
+            module.to_string()
+        } else {
+            module
+                .rsplit_once('.')
+                .map(|(p, _)| p.to_string())
+                .unwrap_or_default()
+        };
+        Summarizer {
+            source,
+            module,
+            package,
+            options,
+            functions: Vec::new(),
+            classes: Vec::new(),
+            module_scope: ModuleScope::default(),
+            class_stack: Vec::new(),
+            scopes: Vec::new(),
+            prefixes: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    fn text(&self, range: TextRange) -> &'a str {
+        self.source.get(range.to_std_range()).unwrap_or("")
+    }
+
+    // ----- imports ------------------------------------------------------------------------
+
+    /// Resolves `from <module> import` with `level` leading dots to an absolute module path.
+    fn import_base(&self, module: Option<&str>, level: u32) -> String {
+        if level == 0 {
+            return module.unwrap_or_default().to_string();
+        }
+        let mut base: Vec<&str> = if self.package.is_empty() {
+            Vec::new()
+        } else {
+            self.package.split('.').collect()
+        };
+        for _ in 1..level {
+            base.pop();
+        }
+        let mut base = base.join(".");
+        if let Some(m) = module {
+            if !base.is_empty() {
+                base.push('.');
+            }
+            base.push_str(m);
+        }
+        base
+    }
+
+    /// The names an import statement binds, with their dotted targets.
+    fn import_bindings(&self, stmt: &Stmt) -> Vec<(String, String)> {
+        match stmt {
+            Stmt::Import(ast::StmtImport { names, .. }) => names
+                .iter()
+                .map(|alias| match &alias.asname {
+                    Some(asname) => (asname.id.to_string(), alias.name.id.to_string()),
+                    None => {
+                        let first = alias
+                            .name
+                            .id
+                            .split('.')
+                            .next()
+                            .unwrap_or_default()
+                            .to_string();
+                        (first.clone(), first)
+                    }
+                })
+                .collect(),
+            Stmt::ImportFrom(ast::StmtImportFrom {
+                module,
+                names,
+                level,
+                ..
+            }) => {
+                let base = self.import_base(module.as_ref().map(|m| m.id.as_str()), *level);
+                names
+                    .iter()
+                    .filter(|alias| alias.name.id.as_str() != "*")
+                    .map(|alias| {
+                        let local = alias.asname.as_ref().unwrap_or(&alias.name).id.to_string();
+                        let target = if base.is_empty() {
+                            alias.name.id.to_string()
+                        } else {
+                            format!("{base}.{}", alias.name.id)
+                        };
+                        (local, target)
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    // ----- module pre-pass ----------------------------------------------------------------
+
+    /// Collects module-level imports, definitions and variables (looking into module-level
+    /// `if`/`try` blocks), so that functions can resolve names defined after them.
+    fn module_prepass(&mut self, body: &[Stmt]) {
+        let mut stack: Vec<&[Stmt]> = vec![body];
+        let mut assigns: Vec<(&Expr, Option<&Expr>)> = Vec::new();
+        while let Some(block) = stack.pop() {
+            for stmt in block {
+                match stmt {
+                    Stmt::Import(_) | Stmt::ImportFrom(_) => {
+                        for (local, target) in self.import_bindings(stmt) {
+                            self.module_scope.imports.insert(local, target);
+                        }
+                    }
+                    Stmt::FunctionDef(f) => {
+                        self.module_scope.defs.insert(f.name.id.to_string());
+                    }
+                    Stmt::ClassDef(c) => {
+                        self.module_scope.defs.insert(c.name.id.to_string());
+                    }
+                    Stmt::Assign(a) => {
+                        for t in &a.targets {
+                            assigns.push((t, Some(&a.value)));
+                        }
+                    }
+                    Stmt::AnnAssign(a) => assigns.push((&a.target, a.value.as_deref())),
+                    Stmt::AugAssign(a) => assigns.push((&a.target, None)),
+                    Stmt::For(f) => {
+                        assigns.push((&f.target, None));
+                        stack.push(&f.body);
+                        stack.push(&f.orelse);
+                    }
+                    Stmt::While(w) => {
+                        stack.push(&w.body);
+                        stack.push(&w.orelse);
+                    }
+                    Stmt::With(w) => {
+                        for item in &w.items {
+                            if let Some(v) = &item.optional_vars {
+                                assigns.push((v, None));
+                            }
+                        }
+                        stack.push(&w.body);
+                    }
+                    Stmt::If(i) => {
+                        stack.push(&i.body);
+                        for clause in &i.elif_else_clauses {
+                            stack.push(&clause.body);
+                        }
+                    }
+                    Stmt::Try(t) => {
+                        stack.push(&t.body);
+                        for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
+                            stack.push(&h.body);
+                        }
+                        stack.push(&t.orelse);
+                        stack.push(&t.finalbody);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for (target, value) in assigns {
+            let mut names = Vec::new();
+            collect_bound_names(target, &mut names);
+            let holds = match (target, value) {
+                (Expr::Name(_), Some(value)) => self.classify_value_at_module(value),
+                _ => Holds::Other,
+            };
+            for (name, range) in names {
+                if self.module_scope.defs.contains(&name)
+                    || self.module_scope.imports.contains_key(&name)
+                {
+                    continue;
+                }
+                match holds {
+                    Holds::Lock => self.module_scope.lock_globals.push((name.clone(), range)),
+                    Holds::ThreadLocal => {
+                        self.module_scope.thread_local_globals.insert(name.clone());
+                    }
+                    _ => {}
+                }
+                let entry = self
+                    .module_scope
+                    .variables
+                    .entry(name)
+                    .or_insert(Holds::Other);
+                if *entry == Holds::Other {
+                    *entry = holds.clone();
+                }
+            }
+        }
+    }
+
+    fn module_path_of(&self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Name(n) => {
+                let id = n.id.as_str();
+                if let Some(target) = self.module_scope.imports.get(id) {
+                    Some(target.clone())
+                } else if self.module_scope.defs.contains(id) {
+                    Some(format!("{}.{id}", self.module))
+                } else {
+                    None
+                }
+            }
+            Expr::Attribute(a) => self
+                .module_path_of(&a.value)
+                .map(|p| format!("{p}.{}", a.attr.id)),
+            _ => None,
+        }
+    }
+
+    fn classify_value_at_module(&self, value: &Expr) -> Holds {
+        match value {
+            Expr::Call(call) => match self.module_path_of(&call.func) {
+                Some(path) => self.classify_factory(&path),
+                None => Holds::Other,
+            },
+            _ => Holds::Other,
+        }
+    }
+
+    fn classify_factory(&self, path: &str) -> Holds {
+        if is_lock_factory(path, &self.options.lock_factories) {
+            Holds::Lock
+        } else if is_thread_local_factory(path) {
+            Holds::ThreadLocal
+        } else if is_executor_factory(path) {
+            Holds::Executor
+        } else if is_thread_pool_factory(path) {
+            Holds::ThreadPool
+        } else if path
+            .rsplit('.')
+            .next()
+            .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_uppercase()))
+        {
+            Holds::Instance(path.to_string())
+        } else {
+            Holds::Other
+        }
+    }
+
+    // ----- module and definitions ---------------------------------------------------------
+
+    fn summarize_module(&mut self, body: &[Stmt]) {
+        let range = TextRange::up_to(TextSize::of(self.source));
+        let index = self.new_function(
+            format!("{}.<module>", self.module),
+            "<module>".into(),
+            None,
+            TextRange::empty(TextSize::default()),
+            range,
+            Vec::new(),
+            Vec::new(),
+        );
+        self.scopes.push(FnScope {
+            index,
+            qualname: format!("{}.<module>", self.module),
+            class: None,
+            self_name: None,
+            cls_name: None,
+            locals: HashSet::new(),
+            params: HashSet::new(),
+            globals: HashSet::new(),
+            nonlocals: HashSet::new(),
+            imports: HashMap::new(),
+            nested: HashMap::new(),
+            holds: HashMap::new(),
+            aliases: HashMap::new(),
+            comprehension: Vec::new(),
+            locks: Vec::new(),
+            loops: Vec::new(),
+            stmt: range,
+            is_module: true,
+            bound_in: HashMap::new(),
+        });
+        self.prefixes.push(self.module.to_string());
+        self.walk_body(body);
+        self.finish_scope();
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn new_function(
+        &mut self,
+        qualname: String,
+        name: String,
+        class: Option<usize>,
+        name_range: TextRange,
+        range: TextRange,
+        params: Vec<String>,
+        decorators: Vec<String>,
+    ) -> usize {
+        self.functions.push(FunctionSummary {
+            qualname,
+            name,
+            class,
+            name_range,
+            range,
+            params,
+            decorators,
+            calls: Vec::new(),
+            accesses: Vec::new(),
+            spawns: Vec::new(),
+            servers: Vec::new(),
+            joins: Vec::new(),
+            acquires: Vec::new(),
+        });
+        self.functions.len() - 1
+    }
+
+    fn finish_scope(&mut self) {
+        self.scopes.pop();
+        self.prefixes.pop();
+    }
+
+    /// The dotted path of the scope that contains new definitions.
+    fn current_prefix(&self) -> String {
+        self.prefixes
+            .last()
+            .cloned()
+            .unwrap_or_else(|| self.module.to_string())
+    }
+
+    fn decorator_paths(&self, decorators: &[ast::Decorator]) -> Vec<String> {
+        decorators
+            .iter()
+            .filter_map(|d| {
+                let expr = match &d.expression {
+                    Expr::Call(call) => &*call.func,
+                    other => other,
+                };
+                self.path_of(expr).or_else(|| match expr {
+                    Expr::Name(n) => Some(n.id.to_string()),
+                    Expr::Attribute(a) => Some(a.attr.id.to_string()),
+                    _ => None,
+                })
+            })
+            .collect()
+    }
+
+    fn walk_function(&mut self, f: &ast::StmtFunctionDef, in_class: Option<usize>) {
+        for d in &f.decorator_list {
+            self.walk_expr(&d.expression);
+        }
+        let prefix = self.current_prefix();
+        let qualname = format!("{prefix}.{}", f.name.id);
+        let decorators = self.decorator_paths(&f.decorator_list);
+        let params: Vec<String> = f
+            .parameters
+            .iter_non_variadic_params()
+            .map(|p| p.parameter.name.id.to_string())
+            .collect();
+        let mut all_params: HashSet<String> = f
+            .parameters
+            .iter()
+            .map(|p| p.name().id.to_string())
+            .collect();
+        all_params.extend(params.iter().cloned());
+        let is_static = decorators.iter().any(|d| d.ends_with("staticmethod"));
+        let is_classmethod = decorators.iter().any(|d| d.ends_with("classmethod"));
+        let first = params.first().cloned();
+        let (self_name, cls_name) = match (in_class, is_static, is_classmethod) {
+            (Some(_), false, false)
+                if f.name.id.as_str() == "__new__" || f.name.id.as_str() == "__init_subclass__" =>
+            {
+                (None, first)
+            }
+            (Some(_), false, false) => (first, None),
+            (Some(_), false, true) => (None, first),
+            _ => (None, None),
+        };
+        let index = self.new_function(
+            qualname.clone(),
+            f.name.id.to_string(),
+            in_class,
+            f.name.range,
+            f.range,
+            params,
+            decorators,
+        );
+        if let Some(scope) = self.scopes.last_mut() {
+            if !scope.is_module && in_class.is_none() {
+                scope.nested.insert(f.name.id.to_string(), qualname.clone());
+                scope.locals.insert(f.name.id.to_string());
+            }
+        }
+        if let Some(ci) = in_class {
+            self.classes[ci]
+                .methods
+                .push((f.name.id.to_string(), index));
+        }
+        for p in f.parameters.iter() {
+            if let Some(default) = p.default() {
+                self.walk_expr(default);
+            }
+        }
+        let mut scope = self.new_scope(
+            index,
+            qualname.clone(),
+            in_class,
+            self_name,
+            cls_name,
+            all_params,
+        );
+        if in_class.is_none() {
+            // A function nested in a method sees the method's `self` as a capture.
+            if let Some(outer) = self.scopes.last() {
+                if outer
+                    .self_name
+                    .as_ref()
+                    .is_some_and(|s| !scope.params.contains(s))
+                {
+                    scope.self_name = outer.self_name.clone();
+                    scope.class = outer.class;
+                }
+            }
+        }
+        declare_locals(&f.body, &mut scope);
+        self.scopes.push(scope);
+        self.prefixes.push(qualname);
+        self.walk_body(&f.body);
+        self.finish_scope();
+    }
+
+    fn new_scope(
+        &self,
+        index: usize,
+        qualname: String,
+        class: Option<usize>,
+        self_name: Option<String>,
+        cls_name: Option<String>,
+        params: HashSet<String>,
+    ) -> FnScope {
+        FnScope {
+            index,
+            qualname,
+            class,
+            self_name,
+            cls_name,
+            locals: HashSet::new(),
+            params,
+            globals: HashSet::new(),
+            nonlocals: HashSet::new(),
+            imports: HashMap::new(),
+            nested: HashMap::new(),
+            holds: HashMap::new(),
+            aliases: HashMap::new(),
+            comprehension: Vec::new(),
+            locks: Vec::new(),
+            loops: Vec::new(),
+            stmt: TextRange::default(),
+            is_module: false,
+            bound_in: HashMap::new(),
+        }
+    }
+
+    fn walk_class(&mut self, c: &ast::StmtClassDef) {
+        for d in &c.decorator_list {
+            self.walk_expr(&d.expression);
+        }
+        let prefix = self.current_prefix();
+        let qualname = format!("{prefix}.{}", c.name.id);
+        let bases: Vec<String> = c
+            .arguments
+            .as_ref()
+            .map(|args| args.args.iter().filter_map(|b| self.path_of(b)).collect())
+            .unwrap_or_default();
+        let declared_thread_safe = self.class_line_marks_thread_safe(c);
+        let index = self.classes.len();
+        self.classes.push(ClassSummary {
+            qualname: qualname.clone(),
+            name: c.name.id.to_string(),
+            name_range: c.name.range,
+            range: c.range,
+            bases: bases.clone(),
+            methods: Vec::new(),
+            lock_attrs: Vec::new(),
+            thread_local_attrs: Vec::new(),
+            declared_thread_safe,
+        });
+        let mut info = ClassInfo {
+            index,
+            qualname,
+            first_base: bases.first().cloned(),
+            attrs: HashMap::new(),
+        };
+        self.class_prepass(c, &mut info);
+        if let Some(scope) = self.scopes.last_mut() {
+            if !scope.is_module {
+                scope.locals.insert(c.name.id.to_string());
+                scope
+                    .nested
+                    .insert(c.name.id.to_string(), info.qualname.clone());
+            }
+        }
+        self.prefixes.push(info.qualname.clone());
+        self.class_stack.push(info);
+        for stmt in &c.body {
+            match stmt {
+                Stmt::FunctionDef(f) => self.walk_function(f, Some(index)),
+                Stmt::ClassDef(inner) => self.walk_class(inner),
+                _ => {}
+            }
+        }
+        self.class_stack.pop();
+        self.prefixes.pop();
+    }
+
+    /// `# racelint: thread-safe` on the `class` line or the line above it.
+    fn class_line_marks_thread_safe(&self, c: &ast::StmtClassDef) -> bool {
+        let start = usize::from(c.range.start());
+        let line_end = self.source[start..]
+            .find('\n')
+            .map_or(self.source.len(), |i| start + i);
+        let prev_start = self.source[..start.saturating_sub(1)]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let window = &self.source[prev_start.min(start)..line_end];
+        window.contains("racelint: thread-safe")
+    }
+
+    /// Finds which attributes of the class hold locks, thread-locals, executors or instances.
+    fn class_prepass(&mut self, c: &ast::StmtClassDef, info: &mut ClassInfo) {
+        for stmt in &c.body {
+            match stmt {
+                Stmt::Assign(a) => {
+                    if let [Expr::Name(n)] = a.targets.as_slice() {
+                        let holds = self.classify_value_at_module(&a.value);
+                        self.note_class_attr(info, n.id.as_str(), holds, n.range);
+                    }
+                }
+                Stmt::AnnAssign(a) => {
+                    if let (Expr::Name(n), Some(v)) = (&*a.target, &a.value) {
+                        let holds = self.classify_value_at_module(v);
+                        self.note_class_attr(info, n.id.as_str(), holds, n.range);
+                    }
+                }
+                Stmt::FunctionDef(f) => {
+                    let Some(self_name) = f.parameters.iter_non_variadic_params().next() else {
+                        continue;
+                    };
+                    let self_name = self_name.parameter.name.id.as_str();
+                    let mut finder = SelfAssignFinder {
+                        self_name,
+                        found: Vec::new(),
+                    };
+                    finder.visit_body(&f.body);
+                    for (attr, value, range) in finder.found {
+                        let holds = self.classify_value_at_module(value);
+                        self.note_class_attr(info, &attr, holds, range);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn note_class_attr(
+        &mut self,
+        info: &mut ClassInfo,
+        attr: &str,
+        holds: Holds,
+        range: TextRange,
+    ) {
+        match holds {
+            Holds::Lock => {
+                let class = &mut self.classes[info.index];
+                if !class.lock_attrs.iter().any(|(a, _)| a == attr) {
+                    class.lock_attrs.push((attr.to_string(), range));
+                }
+            }
+            Holds::ThreadLocal => {
+                let class = &mut self.classes[info.index];
+                if !class.thread_local_attrs.iter().any(|a| a == attr) {
+                    class.thread_local_attrs.push(attr.to_string());
+                }
+            }
+            Holds::Other => return,
+            _ => {}
+        }
+        info.attrs.entry(attr.to_string()).or_insert(holds);
+    }
+
+    // ----- names --------------------------------------------------------------------------
+
+    fn resolve_name(&self, name: &str) -> NameRes {
+        let Some(current) = self.scopes.last() else {
+            return NameRes::Unknown;
+        };
+        if current.comprehension.iter().any(|c| c.contains(name)) {
+            return NameRes::Local;
+        }
+        if !current.is_module {
+            if current.globals.contains(name) {
+                return self.module_name(name);
+            }
+            if current.nonlocals.contains(name) {
+                return self.enclosing_name(name, true);
+            }
+            if let Some(target) = current.imports.get(name) {
+                return NameRes::Path(target.clone());
+            }
+            if let Some(q) = current.nested.get(name) {
+                return NameRes::Path(q.clone());
+            }
+            if current.locals.contains(name) || current.params.contains(name) {
+                return NameRes::Local;
+            }
+            if let res @ NameRes::Captured(_) | res @ NameRes::Path(_) =
+                self.enclosing_name(name, false)
+            {
+                return res;
+            }
+        }
+        self.module_name(name)
+    }
+
+    /// Looks a name up in the enclosing functions (not the current one).
+    fn enclosing_name(&self, name: &str, declared_nonlocal: bool) -> NameRes {
+        for scope in self.scopes.iter().rev().skip(1) {
+            if scope.is_module {
+                break;
+            }
+            if let Some(q) = scope.nested.get(name) {
+                if !declared_nonlocal {
+                    return NameRes::Path(q.clone());
+                }
+            }
+            if scope.locals.contains(name) || scope.params.contains(name) {
+                if scope.globals.contains(name) {
+                    return self.module_name(name);
+                }
+                return NameRes::Captured(Loc::Captured {
+                    function: scope.qualname.clone(),
+                    name: name.to_string(),
+                });
+            }
+        }
+        NameRes::Unknown
+    }
+
+    fn module_name(&self, name: &str) -> NameRes {
+        if let Some(target) = self.module_scope.imports.get(name) {
+            NameRes::Path(target.clone())
+        } else if self.module_scope.defs.contains(name) {
+            NameRes::Path(format!("{}.{name}", self.module))
+        } else if self.module_scope.variables.contains_key(name) {
+            NameRes::Variable(format!("{}.{name}", self.module))
+        } else {
+            NameRes::Unknown
+        }
+    }
+
+    /// The dotted path an expression names, when it names a definition, import or global.
+    fn path_of(&self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Name(n) => match self.resolve_name(n.id.as_str()) {
+                NameRes::Path(p) | NameRes::Variable(p) => Some(p),
+                _ => None,
+            },
+            Expr::Attribute(a) => self.path_of(&a.value).map(|p| format!("{p}.{}", a.attr.id)),
+            _ => None,
+        }
+    }
+
+    fn current_class(&self) -> Option<&ClassInfo> {
+        let scope = self.scopes.last()?;
+        let ci = scope.class?;
+        self.class_stack.iter().rev().find(|c| c.index == ci)
+    }
+
+    fn is_self(&self, expr: &Expr) -> bool {
+        matches!(expr, Expr::Name(n) if self.scopes.last().and_then(|s| s.self_name.as_deref()) == Some(n.id.as_str()))
+    }
+
+    /// `cls`, `type(self)` or `self.__class__`: the class object of the current method.
+    fn is_class_object(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Name(n) => {
+                self.scopes.last().and_then(|s| s.cls_name.as_deref()) == Some(n.id.as_str())
+            }
+            Expr::Attribute(a) => a.attr.id.as_str() == "__class__" && self.is_self(&a.value),
+            Expr::Call(c) => {
+                matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "type")
+                    && c.arguments.args.len() == 1
+                    && self.is_self(&c.arguments.args[0])
+            }
+            _ => false,
+        }
+    }
+
+    /// The shared location an expression denotes, if it denotes one.
+    fn loc_of(&self, expr: &Expr) -> Option<Loc> {
+        match expr {
+            Expr::Name(n) => {
+                let id = n.id.as_str();
+                if let Some(scope) = self.scopes.last() {
+                    if scope.is_module && !scope.comprehension.iter().any(|c| c.contains(id)) {
+                        return self
+                            .module_scope
+                            .variables
+                            .contains_key(id)
+                            .then(|| self.global_loc(id));
+                    }
+                    if let Some(alias) = scope.aliases.get(id) {
+                        return Some(alias.clone());
+                    }
+                }
+                match self.resolve_name(id) {
+                    NameRes::Variable(p) => self.not_thread_local_global(p),
+                    NameRes::Captured(loc) => Some(loc),
+                    NameRes::Path(p) => Some(Loc::Global(p)),
+                    _ => None,
+                }
+            }
+            Expr::Attribute(a) => {
+                let attr = a.attr.id.as_str();
+                if self.is_self(&a.value) {
+                    let class = self.current_class()?;
+                    if self.classes[class.index]
+                        .thread_local_attrs
+                        .iter()
+                        .any(|t| t == attr)
+                    {
+                        return None;
+                    }
+                    return Some(Loc::Instance {
+                        class: class.qualname.clone(),
+                        attr: attr.to_string(),
+                    });
+                }
+                if self.is_class_object(&a.value) {
+                    let class = self.current_class()?;
+                    return Some(Loc::Global(format!("{}.{attr}", class.qualname)));
+                }
+                match self.loc_of(&a.value)? {
+                    Loc::Global(p) => {
+                        let module_globals_thread_local = self
+                            .module_scope
+                            .thread_local_globals
+                            .iter()
+                            .any(|t| p == format!("{}.{t}", self.module));
+                        if module_globals_thread_local {
+                            return None;
+                        }
+                        Some(Loc::Global(format!("{p}.{attr}")))
+                    }
+                    Loc::Instance { class, attr: base } => {
+                        let thread_local = self.current_class().is_some_and(|c| {
+                            self.classes[c.index].thread_local_attrs.contains(&base)
+                        });
+                        if thread_local {
+                            return None;
+                        }
+                        Some(Loc::Instance {
+                            class,
+                            attr: format!("{base}.{attr}"),
+                        })
+                    }
+                    Loc::Captured { function, name } => Some(Loc::Captured {
+                        function,
+                        name: format!("{name}.{attr}"),
+                    }),
+                    _ => None,
+                }
+            }
+            Expr::Subscript(s) => self.loc_of(&s.value).map(|l| Loc::Item(Box::new(l))),
+            _ => None,
+        }
+    }
+
+    fn global_loc(&self, name: &str) -> Loc {
+        Loc::Global(format!("{}.{name}", self.module))
+    }
+
+    fn not_thread_local_global(&self, path: String) -> Option<Loc> {
+        let local = path
+            .strip_prefix(self.module)
+            .and_then(|r| r.strip_prefix('.'));
+        if local.is_some_and(|l| self.module_scope.thread_local_globals.contains(l)) {
+            return None;
+        }
+        Some(Loc::Global(path))
+    }
+
+    /// What a local, attribute or global expression is known to hold.
+    fn holds_of(&self, expr: &Expr) -> Option<Holds> {
+        match expr {
+            Expr::Name(n) => {
+                let id = n.id.as_str();
+                if let Some(scope) = self.scopes.last() {
+                    if let Some(h) = scope.holds.get(id) {
+                        return Some(h.clone());
+                    }
+                    if scope.locals.contains(id) || scope.params.contains(id) {
+                        return None;
+                    }
+                }
+                self.module_scope.variables.get(id).cloned()
+            }
+            Expr::Attribute(a) if self.is_self(&a.value) || self.is_class_object(&a.value) => {
+                self.current_class()?.attrs.get(a.attr.id.as_str()).cloned()
+            }
+            _ => None,
+        }
+    }
+
+    // ----- statements ---------------------------------------------------------------------
+
+    fn scope(&mut self) -> &mut FnScope {
+        self.scopes
+            .last_mut()
+            .expect("a scope is always open while walking")
+    }
+
+    fn func(&mut self) -> &mut FunctionSummary {
+        let index = self.scopes.last().map_or(0, |s| s.index);
+        &mut self.functions[index]
+    }
+
+    fn walk_body(&mut self, body: &[Stmt]) {
+        for stmt in body {
+            self.walk_stmt(stmt);
+        }
+    }
+
+    fn walk_stmt(&mut self, stmt: &Stmt) {
+        let outer_stmt = self.scope().stmt;
+        if !is_compound(stmt) {
+            self.scope().stmt = stmt.range();
+        } else {
+            self.scope().stmt = header_range(stmt);
+        }
+        match stmt {
+            Stmt::FunctionDef(f) => {
+                let in_class = None;
+                self.walk_function(f, in_class);
+            }
+            Stmt::ClassDef(c) => self.walk_class(c),
+            Stmt::Import(_) | Stmt::ImportFrom(_) => {
+                if !self.scope().is_module {
+                    for (local, target) in self.import_bindings(stmt) {
+                        self.scope().imports.insert(local, target);
+                    }
+                }
+            }
+            Stmt::Global(g) => {
+                for n in &g.names {
+                    let scope = self.scope();
+                    scope.globals.insert(n.id.to_string());
+                    scope.locals.remove(n.id.as_str());
+                }
+            }
+            Stmt::Nonlocal(n) => {
+                for name in &n.names {
+                    let scope = self.scope();
+                    scope.nonlocals.insert(name.id.to_string());
+                    scope.locals.remove(name.id.as_str());
+                }
+            }
+            Stmt::AugAssign(a) => {
+                self.walk_target_parts(&a.target);
+                self.walk_expr(&a.value);
+                if let Some(loc) = self.loc_of(&a.target) {
+                    self.record(loc, AccessKind::ReadModifyWrite, &a.target);
+                }
+            }
+            Stmt::Assign(a) => {
+                self.walk_expr(&a.value);
+                for target in &a.targets {
+                    self.walk_assign_target(target, Some(&a.value));
+                }
+            }
+            Stmt::AnnAssign(a) => {
+                if let Some(value) = &a.value {
+                    self.walk_expr(value);
+                    self.walk_assign_target(&a.target, Some(value));
+                }
+            }
+            Stmt::Delete(d) => {
+                for target in &d.targets {
+                    self.walk_target_parts(target);
+                    if let Some(loc) = self.loc_of(target) {
+                        self.record(loc, AccessKind::Write, target);
+                    }
+                }
+            }
+            Stmt::Expr(e) => {
+                if !self.lock_statement(&e.value) {
+                    self.walk_expr(&e.value);
+                }
+            }
+            Stmt::Return(r) => {
+                if let Some(v) = &r.value {
+                    self.walk_expr(v);
+                }
+            }
+            Stmt::If(i) => {
+                let acquired = self.acquire_in_test(&i.test);
+                self.walk_expr(&i.test);
+                let saved = self.scope().locks.clone();
+                if let Some((lock, negated)) = &acquired {
+                    if !negated {
+                        self.scope().locks.push(lock.clone());
+                    }
+                }
+                self.walk_body(&i.body);
+                self.scope().locks = saved.clone();
+                for clause in &i.elif_else_clauses {
+                    if let Some(t) = &clause.test {
+                        self.walk_expr(t);
+                    }
+                    self.walk_body(&clause.body);
+                    self.scope().locks = saved.clone();
+                }
+                // `if not L.acquire(...): return` leaves the lock held afterwards.
+                if let Some((lock, true)) = acquired {
+                    self.scope().locks.push(lock);
+                }
+            }
+            Stmt::For(f) => {
+                self.walk_expr(&f.iter);
+                self.scope().loops.push(f.range);
+                self.walk_assign_target(&f.target, None);
+                let saved = self.scope().locks.clone();
+                self.walk_body(&f.body);
+                self.scope().locks = saved.clone();
+                self.scope().loops.pop();
+                self.walk_body(&f.orelse);
+                self.scope().locks = saved;
+            }
+            Stmt::While(w) => {
+                self.scope().loops.push(w.range);
+                self.walk_expr(&w.test);
+                let saved = self.scope().locks.clone();
+                self.walk_body(&w.body);
+                self.scope().locks = saved.clone();
+                self.scope().loops.pop();
+                self.walk_body(&w.orelse);
+                self.scope().locks = saved;
+            }
+            Stmt::With(w) => self.walk_with(w),
+            Stmt::Try(t) => {
+                self.walk_body(&t.body);
+                let after_body = self.scope().locks.clone();
+                for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
+                    if let Some(ty) = &h.type_ {
+                        self.walk_expr(ty);
+                    }
+                    if let Some(name) = &h.name {
+                        self.scope().locals.insert(name.id.to_string());
+                    }
+                    self.walk_body(&h.body);
+                    self.scope().locks = after_body.clone();
+                }
+                self.walk_body(&t.orelse);
+                self.walk_body(&t.finalbody);
+            }
+            Stmt::Match(m) => {
+                self.walk_expr(&m.subject);
+                let saved = self.scope().locks.clone();
+                for case in &m.cases {
+                    if let Some(g) = &case.guard {
+                        self.walk_expr(g);
+                    }
+                    self.walk_body(&case.body);
+                    self.scope().locks = saved.clone();
+                }
+            }
+            Stmt::Raise(r) => {
+                if let Some(e) = &r.exc {
+                    self.walk_expr(e);
+                }
+            }
+            Stmt::Assert(a) => {
+                self.walk_expr(&a.test);
+            }
+            Stmt::TypeAlias(_)
+            | Stmt::Pass(_)
+            | Stmt::Break(_)
+            | Stmt::Continue(_)
+            | Stmt::IpyEscapeCommand(_) => {}
+        }
+        self.scope().stmt = outer_stmt;
+    }
+
+    /// Handles `L.acquire()` and `L.release()` statements; returns whether it did.
+    fn lock_statement(&mut self, expr: &Expr) -> bool {
+        let Expr::Call(call) = expr else { return false };
+        let Expr::Attribute(attr) = &*call.func else {
+            return false;
+        };
+        match attr.attr.id.as_str() {
+            "acquire" => {
+                if let Some(lock) = self.lock_of(&attr.value) {
+                    self.func().acquires.push(lock.clone());
+                    self.scope().locks.push(lock);
+                    self.walk_expr(expr);
+                    return true;
+                }
+                false
+            }
+            "release" => {
+                if let Some(lock) = self.lock_of(&attr.value) {
+                    let scope = self.scope();
+                    if let Some(pos) = scope.locks.iter().rposition(|l| l.loc == lock.loc) {
+                        scope.locks.remove(pos);
+                    }
+                    return true;
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// `if L.acquire(...)` (lock held in the body) or `if not L.acquire(...)` (held after).
+    fn acquire_in_test(&mut self, test: &Expr) -> Option<(HeldLock, bool)> {
+        let (call, negated) = match test {
+            Expr::Call(c) => (c, false),
+            Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => match &*u.operand {
+                Expr::Call(c) => (c, true),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let Expr::Attribute(attr) = &*call.func else {
+            return None;
+        };
+        if attr.attr.id.as_str() != "acquire" {
+            return None;
+        }
+        let lock = self.lock_of(&attr.value)?;
+        self.func().acquires.push(lock.clone());
+        Some((lock, negated))
+    }
+
+    /// The lock an expression denotes, if it looks like one.
+    fn lock_of(&self, expr: &Expr) -> Option<HeldLock> {
+        let text = self.text(expr.range()).to_string();
+        let known = matches!(self.holds_of(expr), Some(Holds::Lock));
+        let fresh = matches!(expr, Expr::Call(c) if self.path_of(&c.func).is_some_and(|p| is_lock_factory(&p, &self.options.lock_factories)));
+        let named = match expr {
+            Expr::Name(n) => looks_like_lock(n.id.as_str()),
+            Expr::Attribute(a) => looks_like_lock(a.attr.id.as_str()),
+            _ => false,
+        };
+        if !(known || fresh || named) {
+            return None;
+        }
+        let loc = if fresh {
+            // A lock made on the spot protects nothing.
+            Loc::Unknown(format!("fresh:{text}@{}", u32::from(expr.range().start())))
+        } else {
+            match expr {
+                Expr::Name(n) if self.is_local_name(n.id.as_str()) => {
+                    let scope = self.scopes.last()?;
+                    if let Some(alias) = scope.aliases.get(n.id.as_str()) {
+                        alias.clone()
+                    } else if scope.params.contains(n.id.as_str()) {
+                        Loc::Param {
+                            function: scope.qualname.clone(),
+                            name: n.id.to_string(),
+                        }
+                    } else {
+                        // A local lock: the same object nested functions capture.
+                        Loc::Captured {
+                            function: scope.qualname.clone(),
+                            name: n.id.to_string(),
+                        }
+                    }
+                }
+                _ => self
+                    .loc_of(expr)
+                    .unwrap_or_else(|| Loc::Unknown(text.clone())),
+            }
+        };
+        Some(HeldLock {
+            loc,
+            text,
+            range: expr.range(),
+        })
+    }
+
+    fn is_local_name(&self, name: &str) -> bool {
+        self.scopes
+            .last()
+            .is_some_and(|s| !s.is_module && (s.locals.contains(name) || s.params.contains(name)))
+    }
+
+    fn walk_with(&mut self, w: &ast::StmtWith) {
+        let saved = self.scope().locks.clone();
+        let mut executor_block = false;
+        for item in &w.items {
+            self.walk_expr(&item.context_expr);
+            if let Some(lock) = self.lock_of(&item.context_expr) {
+                self.func().acquires.push(lock.clone());
+                self.scope().locks.push(lock);
+            }
+            let holds = match &item.context_expr {
+                Expr::Call(c) => self.path_of(&c.func).map(|p| self.classify_factory(&p)),
+                other => self.holds_of(other),
+            };
+            if matches!(holds, Some(Holds::Executor | Holds::ThreadPool)) {
+                executor_block = true;
+            }
+            if let Some(vars) = &item.optional_vars {
+                if let (Expr::Name(n), Some(h)) = (&**vars, holds) {
+                    if matches!(h, Holds::Executor | Holds::ThreadPool) {
+                        self.scope().holds.insert(n.id.to_string(), h);
+                    }
+                }
+                self.walk_assign_target(vars, None);
+            }
+        }
+        self.walk_body(&w.body);
+        self.scope().locks = saved;
+        if executor_block {
+            let end = w.range.end();
+            self.func().joins.push(end);
+        }
+    }
+
+    /// Visits the sub-expressions of an assignment target that are read (`d[k]` reads `k`).
+    fn walk_target_parts(&mut self, target: &Expr) {
+        match target {
+            Expr::Attribute(a) => self.walk_target_parts(&a.value),
+            Expr::Subscript(s) => {
+                self.walk_target_parts(&s.value);
+                self.walk_expr(&s.slice);
+            }
+            Expr::Tuple(t) => t.elts.iter().for_each(|e| self.walk_target_parts(e)),
+            Expr::List(l) => l.elts.iter().for_each(|e| self.walk_target_parts(e)),
+            Expr::Starred(s) => self.walk_target_parts(&s.value),
+            _ => {}
+        }
+    }
+
+    fn walk_assign_target(&mut self, target: &Expr, value: Option<&Expr>) {
+        match target {
+            Expr::Tuple(t) => {
+                for e in &t.elts {
+                    self.walk_assign_target(e, None);
+                }
+                return;
+            }
+            Expr::List(l) => {
+                for e in &l.elts {
+                    self.walk_assign_target(e, None);
+                }
+                return;
+            }
+            Expr::Starred(s) => return self.walk_assign_target(&s.value, None),
+            _ => {}
+        }
+        self.walk_target_parts(target);
+        if let Expr::Name(n) = target {
+            let id = n.id.to_string();
+            let scope_is_local = self.is_local_name(&id);
+            if scope_is_local {
+                // A local: remember what it holds, drop stale knowledge.
+                let holds = value.and_then(|v| match v {
+                    Expr::Call(c) => self.path_of(&c.func).map(|p| self.classify_factory(&p)),
+                    _ => None,
+                });
+                let alias = value.and_then(|v| match v {
+                    Expr::Name(_) | Expr::Attribute(_) => self.loc_of(v),
+                    _ => None,
+                });
+                let scope = self.scope();
+                let innermost_loop = scope.loops.last().copied();
+                scope.bound_in.insert(id.clone(), innermost_loop);
+                scope.aliases.remove(&id);
+                scope.holds.remove(&id);
+                if let Some(alias) = alias {
+                    scope.aliases.insert(id.clone(), alias);
+                }
+                if let Some(h) = holds {
+                    scope.holds.insert(id, h);
+                }
+                return;
+            }
+        }
+        let Some(loc) = self.loc_of(target) else {
+            return;
+        };
+        let kind = match value {
+            Some(v) if reads_target(v, target) => AccessKind::ReadModifyWrite,
+            _ => AccessKind::Write,
+        };
+        self.record(loc, kind, target);
+    }
+
+    fn record(&mut self, loc: Loc, kind: AccessKind, target: &Expr) {
+        let text = self.text(target.range()).to_string();
+        let scope = self.scopes.last().expect("scope");
+        let access = Access {
+            loc,
+            kind,
+            range: target.range(),
+            stmt: scope.stmt,
+            locks: scope.locks.clone(),
+            text,
+        };
+        self.func().accesses.push(access);
+    }
+
+    // ----- expressions --------------------------------------------------------------------
+
+    fn walk_expr(&mut self, expr: &Expr) {
+        if self.depth > MAX_EXPR_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        self.walk_expr_inner(expr);
+        self.depth -= 1;
+    }
+
+    fn walk_expr_inner(&mut self, expr: &Expr) {
+        match expr {
+            Expr::Call(call) => self.walk_call(call),
+            Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_) => {
+                if let Some(loc) = self.loc_of(expr) {
+                    if matches!(loc.root(), Loc::Global(_)) && !self.is_variable_path(&loc) {
+                        // A function, class or module, not state.
+                    } else {
+                        self.record(loc, AccessKind::Read, expr);
+                    }
+                }
+                match expr {
+                    Expr::Attribute(a) if !is_pure_path(&a.value) => self.walk_expr(&a.value),
+                    Expr::Subscript(s) => {
+                        if !is_pure_path(&s.value) {
+                            self.walk_expr(&s.value);
+                        }
+                        self.walk_expr(&s.slice);
+                    }
+                    _ => {}
+                }
+            }
+            Expr::Lambda(l) => {
+                self.summarize_lambda(l);
+            }
+            Expr::ListComp(c) => self.walk_comprehension(&c.generators, &[&c.elt]),
+            Expr::SetComp(c) => self.walk_comprehension(&c.generators, &[&c.elt]),
+            Expr::Generator(c) => self.walk_comprehension(&c.generators, &[&c.elt]),
+            Expr::DictComp(c) => {
+                let mut elts: Vec<&Expr> = vec![&c.value];
+                if let Some(k) = &c.key {
+                    elts.push(k);
+                }
+                self.walk_comprehension(&c.generators, &elts)
+            }
+            Expr::Named(n) => {
+                self.walk_expr(&n.value);
+                self.walk_assign_target(&n.target, Some(&n.value));
+            }
+            _ => {
+                let mut children = ChildExprs(Vec::new());
+                visitor::walk_expr(&mut children, expr);
+                for child in children.0 {
+                    self.walk_expr(child);
+                }
+            }
+        }
+    }
+
+    /// Whether a global location is a variable (not a function, class or module path).
+    fn is_variable_path(&self, loc: &Loc) -> bool {
+        let Loc::Global(path) = loc.root() else {
+            return true;
+        };
+        let Some(rest) = path
+            .strip_prefix(self.module)
+            .and_then(|r| r.strip_prefix('.'))
+        else {
+            // Another module's attribute: state only if it is not obviously a callable or module.
+            let last = path.rsplit('.').next().unwrap_or_default();
+            return !last.is_empty() && matches!(loc, Loc::Item(_))
+                || path.contains('.') && is_state_like(last);
+        };
+        let first = rest.split('.').next().unwrap_or_default();
+        if self.module_scope.variables.contains_key(first) {
+            return true;
+        }
+        // A class attribute (`Class.count`) is state; the class itself is not.
+        self.module_scope.defs.contains(first)
+            && rest.contains('.')
+            && is_state_like(rest.rsplit('.').next().unwrap_or_default())
+    }
+
+    fn walk_comprehension(&mut self, generators: &[ast::Comprehension], elts: &[&Expr]) {
+        let mut bound = HashSet::new();
+        let range = generators.first().map(|g| g.range).unwrap_or_default();
+        for (i, g) in generators.iter().enumerate() {
+            if i == 0 {
+                self.walk_expr(&g.iter);
+            }
+            let mut names = Vec::new();
+            collect_bound_names(&g.target, &mut names);
+            bound.extend(names.into_iter().map(|(n, _)| n));
+            self.scope().comprehension.push(bound.clone());
+            if i > 0 {
+                self.walk_expr(&g.iter);
+            }
+            for cond in &g.ifs {
+                self.walk_expr(cond);
+            }
+            self.scope().comprehension.pop();
+        }
+        self.scope().comprehension.push(bound);
+        self.scope().loops.push(range);
+        for e in elts {
+            self.walk_expr(e);
+        }
+        self.scope().loops.pop();
+        self.scope().comprehension.pop();
+    }
+
+    fn summarize_lambda(&mut self, l: &ast::ExprLambda) -> usize {
+        let parent = self
+            .scopes
+            .last()
+            .map(|s| s.qualname.clone())
+            .unwrap_or_default();
+        let parent = parent
+            .strip_suffix(".<module>")
+            .map(str::to_string)
+            .unwrap_or(parent);
+        let qualname = format!("{parent}.<lambda:{}>", u32::from(l.range.start()));
+        let params: Vec<String> = l
+            .parameters
+            .as_ref()
+            .map(|p| p.iter().map(|p| p.name().id.to_string()).collect())
+            .unwrap_or_default();
+        let index = self.new_function(
+            qualname.clone(),
+            "<lambda>".into(),
+            None,
+            l.range,
+            l.range,
+            params.clone(),
+            Vec::new(),
+        );
+        let mut scope = self.new_scope(
+            index,
+            qualname.clone(),
+            None,
+            None,
+            None,
+            params.into_iter().collect(),
+        );
+        scope.stmt = l.range;
+        self.prefixes.push(qualname);
+        // A lambda inherits the enclosing method's `self` as a capture.
+        if let Some(outer) = self.scopes.last() {
+            scope.self_name = outer.self_name.clone();
+            scope.class = outer.class;
+        }
+        self.scopes.push(scope);
+        self.walk_expr(&l.body);
+        self.finish_scope();
+        index
+    }
+
+    fn walk_call(&mut self, call: &ast::ExprCall) {
+        // The callee expression: its receiver may be state that is read.
+        match &*call.func {
+            Expr::Attribute(a) => {
+                if !is_pure_path(&a.value) || self.loc_of(&a.value).is_some() {
+                    self.walk_expr(&a.value);
+                }
+                if MUTATORS.contains(&a.attr.id.as_str()) {
+                    if let Some(loc) = self.loc_of(&a.value) {
+                        if self.is_variable_path(&loc) {
+                            self.record_mutation(loc, &a.value);
+                        }
+                    }
+                }
+            }
+            Expr::Name(_) => {}
+            other => self.walk_expr(other),
+        }
+        let spawned = self.detect_spawn(call);
+        for (i, arg) in call.arguments.args.iter().enumerate() {
+            if spawned == Some(ArgRole::Positional(i)) {
+                continue;
+            }
+            self.walk_expr(arg);
+        }
+        for kw in &call.arguments.keywords {
+            if spawned == Some(ArgRole::Keyword)
+                && kw
+                    .arg
+                    .as_ref()
+                    .is_some_and(|a| matches!(a.id.as_str(), "target" | "function"))
+            {
+                continue;
+            }
+            self.walk_expr(&kw.value);
+        }
+        self.detect_join(call);
+        if let Some((callee, receiver)) = self.callee_of(&call.func) {
+            let scope = self.scopes.last().expect("scope");
+            let site = CallSite {
+                callee,
+                receiver,
+                range: call.range(),
+                stmt_start: scope.stmt.start(),
+                locks: scope.locks.clone(),
+                in_loop: !scope.loops.is_empty(),
+            };
+            self.func().calls.push(site);
+        }
+    }
+
+    fn record_mutation(&mut self, loc: Loc, container: &Expr) {
+        let item = Loc::Item(Box::new(loc));
+        self.record(item, AccessKind::Write, container);
+    }
+
+    /// What a call's function expression refers to.
+    fn callee_of(&self, func: &Expr) -> Option<(Callee, Receiver)> {
+        match func {
+            Expr::Name(n) => match self.resolve_name(n.id.as_str()) {
+                NameRes::Path(p) => Some((Callee::Path(p), Receiver::None)),
+                _ => None,
+            },
+            Expr::Attribute(a) => {
+                let name = a.attr.id.to_string();
+                if self.is_self(&a.value) {
+                    let class = self.current_class()?;
+                    return Some((
+                        Callee::Method {
+                            class: class.qualname.clone(),
+                            name,
+                        },
+                        Receiver::SelfObject,
+                    ));
+                }
+                if self.is_class_object(&a.value) {
+                    let class = self.current_class()?;
+                    return Some((
+                        Callee::Method {
+                            class: class.qualname.clone(),
+                            name,
+                        },
+                        Receiver::None,
+                    ));
+                }
+                // super().method(...)
+                if let Expr::Call(c) = &*a.value {
+                    if matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "super") {
+                        let base = self.current_class()?.first_base.clone()?;
+                        return Some((Callee::Method { class: base, name }, Receiver::SelfObject));
+                    }
+                }
+                match self.holds_of(&a.value) {
+                    Some(Holds::Instance(class)) => {
+                        let receiver = match &*a.value {
+                            Expr::Name(n) if self.is_local_name(n.id.as_str()) => Receiver::Owned,
+                            _ => Receiver::Shared,
+                        };
+                        return Some((Callee::Method { class, name }, receiver));
+                    }
+                    Some(_) => return None,
+                    None => {}
+                }
+                match &*a.value {
+                    Expr::Name(n) => match self.resolve_name(n.id.as_str()) {
+                        NameRes::Path(p) => {
+                            Some((Callee::Path(format!("{p}.{name}")), Receiver::None))
+                        }
+                        _ => None,
+                    },
+                    Expr::Attribute(_) => self
+                        .path_of(&a.value)
+                        .map(|p| (Callee::Path(format!("{p}.{name}")), Receiver::None)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Turns the callable handed to a thread into a callee.
+    fn target_of(&mut self, expr: &Expr) -> Option<(Callee, Receiver)> {
+        match expr {
+            Expr::Lambda(l) => {
+                let index = self.summarize_lambda(l);
+                Some((Callee::Function(index), Receiver::None))
+            }
+            Expr::Call(c) => {
+                let path = self.path_of(&c.func)?;
+                if path == "functools.partial" {
+                    let first = c.arguments.args.first()?;
+                    for arg in c.arguments.args.iter().skip(1) {
+                        self.walk_expr(arg);
+                    }
+                    return self.target_of(first);
+                }
+                None
+            }
+            Expr::Attribute(a) if !self.is_self(&a.value) => {
+                let (callee, receiver) = self.callee_of(expr)?;
+                // An object made fresh for each start is not shared between the threads.
+                let receiver = match (&*a.value, receiver) {
+                    (Expr::Name(n), Receiver::Owned)
+                        if self.bound_in_current_loop(n.id.as_str()) =>
+                    {
+                        Receiver::Owned
+                    }
+                    (_, Receiver::Owned) => Receiver::Shared,
+                    (_, r) => r,
+                };
+                Some((callee, receiver))
+            }
+            other => self.callee_of(other),
+        }
+    }
+
+    /// Whether a local was bound in the innermost loop around this point, so that each
+    /// iteration has its own object.
+    fn bound_in_current_loop(&self, name: &str) -> bool {
+        let Some(scope) = self.scopes.last() else {
+            return false;
+        };
+        match (scope.bound_in.get(name), scope.loops.last()) {
+            (Some(Some(bound)), Some(current)) => bound == current,
+            (_, None) => true,
+            _ => false,
+        }
+    }
+
+    fn detect_spawn(&mut self, call: &ast::ExprCall) -> Option<ArgRole> {
+        let args = &call.arguments;
+        let keyword = |name: &str| {
+            args.keywords
+                .iter()
+                .find(|k| k.arg.as_ref().is_some_and(|a| a.id.as_str() == name))
+        };
+        let path = self.path_of(&call.func);
+        let method = match &*call.func {
+            Expr::Attribute(a) => Some(a.attr.id.as_str()),
+            _ => None,
+        };
+        let (kind, target, role): (SpawnKind, &Expr, ArgRole) = match (path.as_deref(), method) {
+            (Some("threading.Thread"), _) => {
+                if let Some(k) = keyword("target") {
+                    (SpawnKind::Thread, &k.value, ArgRole::Keyword)
+                } else if args.args.len() >= 2 {
+                    (SpawnKind::Thread, &args.args[1], ArgRole::Positional(1))
+                } else {
+                    return None;
+                }
+            }
+            (Some("threading.Timer"), _) => {
+                if let Some(k) = keyword("function") {
+                    (SpawnKind::Timer, &k.value, ArgRole::Keyword)
+                } else if args.args.len() >= 2 {
+                    (SpawnKind::Timer, &args.args[1], ArgRole::Positional(1))
+                } else {
+                    return None;
+                }
+            }
+            (
+                Some("_thread.start_new_thread" | "_thread.start_new" | "thread.start_new_thread"),
+                _,
+            ) => (
+                SpawnKind::StartNewThread,
+                args.args.first()?,
+                ArgRole::Positional(0),
+            ),
+            (Some("asyncio.to_thread" | "asyncio.threads.to_thread"), _) => (
+                SpawnKind::ToThread,
+                args.args.first()?,
+                ArgRole::Positional(0),
+            ),
+            (Some(p), _) if self.options.thread_entry_points.iter().any(|e| e == p) => (
+                SpawnKind::Configured,
+                args.args.first()?,
+                ArgRole::Positional(0),
+            ),
+            (_, Some("run_in_executor")) => (
+                SpawnKind::RunInExecutor,
+                args.args.get(1)?,
+                ArgRole::Positional(1),
+            ),
+            (_, Some(m)) => {
+                let Expr::Attribute(a) = &*call.func else {
+                    return None;
+                };
+                let holds = self.holds_of(&a.value);
+                let receiver_name = match &*a.value {
+                    Expr::Name(n) => n.id.as_str(),
+                    Expr::Attribute(inner) => inner.attr.id.as_str(),
+                    _ => "",
+                }
+                .to_ascii_lowercase();
+                let executor_like = matches!(holds, Some(Holds::Executor))
+                    || (holds.is_none()
+                        && (receiver_name.contains("executor") || receiver_name.ends_with("pool")));
+                if executor_like
+                    && (m == "submit" || (m == "map" && matches!(holds, Some(Holds::Executor))))
+                {
+                    (
+                        SpawnKind::Executor,
+                        args.args.first()?,
+                        ArgRole::Positional(0),
+                    )
+                } else if matches!(holds, Some(Holds::ThreadPool)) && POOL_METHODS.contains(&m) {
+                    (
+                        SpawnKind::ThreadPool,
+                        args.args.first()?,
+                        ArgRole::Positional(0),
+                    )
+                } else {
+                    return self.detect_server(call, path.as_deref());
+                }
+            }
+            _ => return self.detect_server(call, path.as_deref()),
+        };
+        let (callee, receiver) = self.target_of(target)?;
+        let scope = self.scopes.last().expect("scope");
+        let spawn = Spawn {
+            kind,
+            target: callee,
+            receiver,
+            range: call.range(),
+            stmt_start: scope.stmt.start(),
+            repeated: !scope.loops.is_empty(),
+        };
+        self.func().spawns.push(spawn);
+        Some(role)
+    }
+
+    /// `SomeServer(address, Handler)`: remembered so the linker can tell whether the server
+    /// handles requests in threads.
+    fn detect_server(&mut self, call: &ast::ExprCall, path: Option<&str>) -> Option<ArgRole> {
+        let path = path?;
+        if !path
+            .rsplit('.')
+            .next()
+            .is_some_and(|n| n.contains("Server"))
+        {
+            return None;
+        }
+        let handler = call
+            .arguments
+            .keywords
+            .iter()
+            .find(|k| {
+                k.arg
+                    .as_ref()
+                    .is_some_and(|a| a.id.as_str() == "RequestHandlerClass")
+            })
+            .map(|k| &k.value)
+            .or_else(|| call.arguments.args.get(1))?;
+        let handler = self.path_of(handler)?;
+        self.func().servers.push(ServerCall {
+            server: path.to_string(),
+            handler,
+            range: call.range(),
+        });
+        None
+    }
+
+    fn detect_join(&mut self, call: &ast::ExprCall) {
+        let Expr::Attribute(a) = &*call.func else {
+            if let Some(p) = self.path_of(&call.func) {
+                if p == "concurrent.futures.wait" {
+                    let end = self
+                        .scopes
+                        .last()
+                        .map_or(call.range().end(), |s| s.stmt.end());
+                    self.func().joins.push(end);
+                }
+            }
+            return;
+        };
+        let is_join = match a.attr.id.as_str() {
+            // `t.join()` / `t.join(timeout)`, not `", ".join(parts)`.
+            "join" => {
+                !matches!(&*a.value, Expr::StringLiteral(_))
+                    && (call.arguments.args.is_empty()
+                        || matches!(call.arguments.args.first(), Some(Expr::NumberLiteral(_))))
+            }
+            "shutdown" => true,
+            _ => false,
+        };
+        if is_join {
+            let scope = self.scopes.last().expect("scope");
+            let end = scope.stmt.end();
+            let in_loop = scope.loops.last().copied();
+            self.func().joins.push(end);
+            // A thread joined in the same loop that starts it runs one at a time.
+            if let Some(loop_range) = in_loop {
+                let f = self.func();
+                for spawn in f.spawns.iter_mut() {
+                    if loop_range.contains_range(spawn.range) && spawn.range.end() <= end {
+                        spawn.repeated = false;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ArgRole {
+    Positional(usize),
+    Keyword,
+}
+
+/// Collects the direct child expressions of an expression (one level only).
+struct ChildExprs<'a>(Vec<&'a Expr>);
+
+impl<'a> Visitor<'a> for ChildExprs<'a> {
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        self.0.push(expr);
+    }
+    fn visit_stmt(&mut self, _stmt: &'a Stmt) {}
+}
+
+/// Finds `self.X = <value>` anywhere in a method body.
+struct SelfAssignFinder<'s, 'a> {
+    self_name: &'s str,
+    found: Vec<(String, &'a Expr, TextRange)>,
+}
+
+impl<'a> Visitor<'a> for SelfAssignFinder<'_, 'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        let (targets, value): (Vec<&Expr>, Option<&Expr>) = match stmt {
+            Stmt::Assign(a) => (a.targets.iter().collect(), Some(&a.value)),
+            Stmt::AnnAssign(a) => (vec![&a.target], a.value.as_deref()),
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => return,
+            _ => (Vec::new(), None),
+        };
+        if let Some(value) = value {
+            for t in targets {
+                if let Expr::Attribute(attr) = t {
+                    if matches!(&*attr.value, Expr::Name(n) if n.id.as_str() == self.self_name) {
+                        self.found
+                            .push((attr.attr.id.to_string(), value, attr.range));
+                    }
+                }
+            }
+        }
+        visitor::walk_stmt(self, stmt);
+    }
+    fn visit_expr(&mut self, _expr: &'a Expr) {}
+}
+
+/// Marks every name a function body binds as local (Python decides scope per function).
+fn declare_locals(body: &[Stmt], scope: &mut FnScope) {
+    struct Binder<'s> {
+        locals: &'s mut HashSet<String>,
+        globals: HashSet<String>,
+        nonlocals: HashSet<String>,
+    }
+    impl<'a> Visitor<'a> for Binder<'_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            let mut names = Vec::new();
+            match stmt {
+                Stmt::FunctionDef(f) => {
+                    self.locals.insert(f.name.id.to_string());
+                    return;
+                }
+                Stmt::ClassDef(c) => {
+                    self.locals.insert(c.name.id.to_string());
+                    return;
+                }
+                Stmt::Global(g) => self
+                    .globals
+                    .extend(g.names.iter().map(|n| n.id.to_string())),
+                Stmt::Nonlocal(n) => self
+                    .nonlocals
+                    .extend(n.names.iter().map(|n| n.id.to_string())),
+                Stmt::Assign(a) => a
+                    .targets
+                    .iter()
+                    .for_each(|t| collect_bound_names(t, &mut names)),
+                Stmt::AnnAssign(a) => collect_bound_names(&a.target, &mut names),
+                Stmt::AugAssign(a) => collect_bound_names(&a.target, &mut names),
+                Stmt::For(f) => collect_bound_names(&f.target, &mut names),
+                Stmt::With(w) => {
+                    for item in &w.items {
+                        if let Some(v) = &item.optional_vars {
+                            collect_bound_names(v, &mut names);
+                        }
+                    }
+                }
+                Stmt::Import(_) | Stmt::ImportFrom(_) => {}
+                Stmt::Delete(d) => d
+                    .targets
+                    .iter()
+                    .for_each(|t| collect_bound_names(t, &mut names)),
+                Stmt::Try(t) => {
+                    for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
+                        if let Some(n) = &h.name {
+                            self.locals.insert(n.id.to_string());
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if let Stmt::Import(i) = stmt {
+                for alias in &i.names {
+                    let local = alias
+                        .asname
+                        .as_ref()
+                        .map(|a| a.id.to_string())
+                        .unwrap_or_else(|| {
+                            alias
+                                .name
+                                .id
+                                .split('.')
+                                .next()
+                                .unwrap_or_default()
+                                .to_string()
+                        });
+                    self.locals.insert(local);
+                }
+            }
+            if let Stmt::ImportFrom(i) = stmt {
+                for alias in &i.names {
+                    self.locals
+                        .insert(alias.asname.as_ref().unwrap_or(&alias.name).id.to_string());
+                }
+            }
+            for (n, _) in names {
+                self.locals.insert(n);
+            }
+            visitor::walk_stmt(self, stmt);
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            match expr {
+                Expr::Named(n) => {
+                    let mut names = Vec::new();
+                    collect_bound_names(&n.target, &mut names);
+                    for (n, _) in names {
+                        self.locals.insert(n);
+                    }
+                    visitor::walk_expr(self, expr);
+                }
+                Expr::Lambda(_)
+                | Expr::ListComp(_)
+                | Expr::SetComp(_)
+                | Expr::DictComp(_)
+                | Expr::Generator(_) => {
+                    // Their own scopes (walrus inside still binds here, but that is rare).
+                }
+                _ => visitor::walk_expr(self, expr),
+            }
+        }
+    }
+    let mut binder = Binder {
+        locals: &mut scope.locals,
+        globals: HashSet::new(),
+        nonlocals: HashSet::new(),
+    };
+    binder.visit_body(body);
+    let (globals, nonlocals) = (binder.globals, binder.nonlocals);
+    for g in &globals {
+        scope.locals.remove(g);
+    }
+    for n in &nonlocals {
+        scope.locals.remove(n);
+    }
+    scope.globals = globals;
+    scope.nonlocals = nonlocals;
+}
+
+/// Names bound by an assignment target.
+fn collect_bound_names(target: &Expr, out: &mut Vec<(String, TextRange)>) {
+    match target {
+        Expr::Name(n) => out.push((n.id.to_string(), n.range)),
+        Expr::Tuple(t) => t.elts.iter().for_each(|e| collect_bound_names(e, out)),
+        Expr::List(l) => l.elts.iter().for_each(|e| collect_bound_names(e, out)),
+        Expr::Starred(s) => collect_bound_names(&s.value, out),
+        _ => {}
+    }
+}
+
+/// `a`, `a.b.c`: no calls or subscripts, nothing else to visit inside.
+fn is_pure_path(expr: &Expr) -> bool {
+    match expr {
+        Expr::Name(_) => true,
+        Expr::Attribute(a) => is_pure_path(&a.value),
+        _ => false,
+    }
+}
+
+/// A lowercase or `_`-prefixed name looks like data; CapWords and dunders look like types.
+fn is_state_like(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with("__")
+        && !name.starts_with(|c: char| c.is_ascii_uppercase())
+}
+
+fn is_compound(stmt: &Stmt) -> bool {
+    matches!(
+        stmt,
+        Stmt::If(_)
+            | Stmt::For(_)
+            | Stmt::While(_)
+            | Stmt::With(_)
+            | Stmt::Try(_)
+            | Stmt::Match(_)
+            | Stmt::FunctionDef(_)
+            | Stmt::ClassDef(_)
+    )
+}
+
+/// The header of a compound statement: from its keyword to the end of its first line.
+fn header_range(stmt: &Stmt) -> TextRange {
+    let end = match stmt {
+        Stmt::If(i) => i.test.range().end(),
+        Stmt::While(w) => w.test.range().end(),
+        Stmt::For(f) => f.iter.range().end(),
+        Stmt::With(w) => w.items.last().map_or(w.range.start(), |i| i.range.end()),
+        Stmt::Match(m) => m.subject.range().end(),
+        _ => stmt.range().start(),
+    };
+    TextRange::new(stmt.range().start(), end.max(stmt.range().start()))
+}
+
+/// Whether `value` reads the location `target` writes: `x + 1` for `x`, `d.get(k, 0) + 1`
+/// for `d[k]`, `max(self.n, v)` for `self.n`.
+fn reads_target(value: &Expr, target: &Expr) -> bool {
+    struct Finder<'t> {
+        target: ComparableExpr<'t>,
+        subscript: Option<(ComparableExpr<'t>, ComparableExpr<'t>)>,
+        found: bool,
+        depth: usize,
+    }
+    impl<'a> Visitor<'a> for Finder<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if self.found || self.depth > MAX_EXPR_DEPTH {
+                return;
+            }
+            if ComparableExpr::from(expr) == self.target {
+                self.found = true;
+                return;
+            }
+            if let (Some((base, key)), Expr::Call(call)) = (&self.subscript, expr) {
+                if let Expr::Attribute(a) = &*call.func {
+                    if matches!(a.attr.id.as_str(), "get" | "setdefault" | "pop")
+                        && ComparableExpr::from(&*a.value) == *base
+                        && call
+                            .arguments
+                            .args
+                            .first()
+                            .is_some_and(|k| ComparableExpr::from(k) == *key)
+                    {
+                        self.found = true;
+                        return;
+                    }
+                }
+            }
+            if matches!(expr, Expr::Lambda(_)) {
+                return;
+            }
+            self.depth += 1;
+            visitor::walk_expr(self, expr);
+            self.depth -= 1;
+        }
+    }
+    let subscript = match target {
+        Expr::Subscript(s) => Some((
+            ComparableExpr::from(&*s.value),
+            ComparableExpr::from(&*s.slice),
+        )),
+        _ => None,
+    };
+    let mut finder = Finder {
+        target: ComparableExpr::from(target),
+        subscript,
+        found: false,
+        depth: 0,
+    };
+    finder.visit_expr(value);
+    finder.found
+}

@@ -1,0 +1,205 @@
+//! Runs racelint over a set of files: discover them, read and summarize each in parallel,
+//! analyse the summaries together, run the rules, and turn findings into diagnostics.
+//! Used by the command line and by the language server.
+
+mod discover;
+mod source;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use racelint_analysis::{analyze, AnalysisOptions};
+use racelint_diagnostics::{Diagnostic, Related, Span};
+use racelint_index::{summarize, ModuleSummary};
+use racelint_rules::{Finding, Selection};
+use rayon::prelude::*;
+
+pub use discover::{discover, module_name, Discovery, DEFAULT_EXCLUDES};
+pub use source::{read_source, Encoding, SourceText};
+
+/// Everything that changes what a run finds.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    pub selection: Selection,
+    pub index: racelint_index::Options,
+    pub analysis: AnalysisOptions,
+    /// Check `*.pyi` stubs found in directories too.
+    pub include_stubs: bool,
+    /// Honour `.gitignore` and friends while discovering files.
+    pub respect_gitignore: bool,
+}
+
+impl Settings {
+    pub fn new() -> Settings {
+        Settings {
+            respect_gitignore: true,
+            ..Settings::default()
+        }
+    }
+}
+
+/// The result of checking a set of files.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    pub files_checked: usize,
+    /// Problems met while discovering files (symlink loops, unreadable directories).
+    pub warnings: Vec<String>,
+}
+
+/// A stack big enough for the parser on the most deeply nested input `prescan` lets through.
+const WORKER_STACK: usize = 64 * 1024 * 1024;
+
+/// The thread pool that summarizes files.
+pub fn pool() -> &'static rayon::ThreadPool {
+    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(WORKER_STACK)
+            .thread_name(|i| format!("racelint-{i}"))
+            .build()
+            .unwrap_or_else(|_| {
+                rayon::ThreadPoolBuilder::new()
+                    .build()
+                    .expect("a rayon pool")
+            })
+    })
+}
+
+/// Reads and summarizes one file. A file that cannot be read or decoded becomes a summary
+/// with a problem, reported as RL001.
+pub fn summarize_path(path: &Path, overlay: Option<&str>, settings: &Settings) -> ModuleSummary {
+    let (module, is_package) = module_name(path);
+    match overlay {
+        Some(text) => summarize(
+            path.to_path_buf(),
+            module,
+            is_package,
+            text,
+            &settings.index,
+        ),
+        None => match read_source(path) {
+            Ok(source) => summarize(
+                path.to_path_buf(),
+                module,
+                is_package,
+                &source.text,
+                &settings.index,
+            ),
+            Err((problem, lossy)) => {
+                let mut summary = ModuleSummary::unreadable(path.to_path_buf(), module, problem);
+                summary.line_index = racelint_index::LineIndex::from_source_text(&lossy);
+                summary
+            }
+        },
+    }
+}
+
+/// Checks files and directories from disk.
+pub fn check_paths(paths: &[PathBuf], settings: &Settings) -> Result<Report, String> {
+    let Discovery { files, warnings } = discover(paths, settings)?;
+    let summaries: Vec<ModuleSummary> = pool().install(|| {
+        files
+            .par_iter()
+            .map(|p| summarize_path(p, None, settings))
+            .collect()
+    });
+    let diagnostics = lint_summaries(&summaries, None, settings, &|p| {
+        read_source(p).ok().map(|s| s.text)
+    });
+    Ok(Report {
+        diagnostics,
+        files_checked: files.len(),
+        warnings,
+    })
+}
+
+/// Analyses summaries together and returns the diagnostics of the modules in `report_on`
+/// (all when `None`). `sources` gives the text of a file for positions and fixes.
+pub fn lint_summaries(
+    summaries: &[ModuleSummary],
+    report_on: Option<&[u32]>,
+    settings: &Settings,
+    sources: &(dyn Fn(&Path) -> Option<String> + Sync),
+) -> Vec<Diagnostic> {
+    let analysis = analyze(summaries, &settings.analysis);
+    let mut findings = racelint_rules::check(&analysis, &settings.selection);
+    if let Some(modules) = report_on {
+        findings.retain(|f| modules.contains(&f.module));
+    }
+    let mut diagnostics = materialize(summaries, findings, sources);
+    racelint_diagnostics::sort_diagnostics(&mut diagnostics);
+    diagnostics
+}
+
+/// Ties findings to file text: line and column positions, related locations.
+fn materialize(
+    summaries: &[ModuleSummary],
+    findings: Vec<Finding>,
+    sources: &(dyn Fn(&Path) -> Option<String> + Sync),
+) -> Vec<Diagnostic> {
+    let mut texts: HashMap<u32, String> = HashMap::new();
+    let mut text_of = |module: u32| -> String {
+        texts
+            .entry(module)
+            .or_insert_with(|| sources(&summaries[module as usize].path).unwrap_or_default())
+            .clone()
+    };
+    let mut out = Vec::with_capacity(findings.len());
+    for finding in findings {
+        let summary = &summaries[finding.module as usize];
+        let text = text_of(finding.module);
+        let span = span_in(summary, finding.range, &text);
+        let related = finding
+            .related
+            .iter()
+            .map(|(m, range, message)| {
+                let other = &summaries[*m as usize];
+                let other_text = text_of(*m);
+                Related {
+                    span: span_in(other, *range, &other_text),
+                    message: message.clone(),
+                }
+            })
+            .collect();
+        out.push(Diagnostic {
+            code: finding.rule.code,
+            name: finding.rule.name,
+            severity: finding.rule.severity,
+            message: finding.message,
+            span,
+            label: finding.label,
+            related,
+            notes: finding.notes,
+            fix: None,
+        });
+    }
+    out
+}
+
+/// A span of a module, clamped to its text (a file changed since it was read stays safe).
+fn span_in(summary: &ModuleSummary, range: ruff_text_size::TextRange, text: &str) -> Span {
+    let len = ruff_text_size::TextSize::of(text);
+    let start = range.start().min(len);
+    let end = range.end().min(len).max(start);
+    let index = if summary.line_index.line_count() > 0 && summary.problem.is_none() {
+        summary.line_index.clone()
+    } else {
+        racelint_index::LineIndex::from_source_text(text)
+    };
+    let mut start = start;
+    while !text.is_char_boundary(start.to_usize()) {
+        start -= ruff_text_size::TextSize::from(1);
+    }
+    let mut end = end;
+    while !text.is_char_boundary(end.to_usize()) {
+        end += ruff_text_size::TextSize::from(1);
+    }
+    Span::new(
+        summary.path.clone(),
+        ruff_text_size::TextRange::new(start, end),
+        text,
+        &index,
+    )
+}

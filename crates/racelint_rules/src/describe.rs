@@ -1,0 +1,235 @@
+//! Words shared by the race rules: how to name a function, a piece of state, and the
+//! evidence that code runs concurrently; the related locations that explain a race.
+
+use racelint_analysis::{Analysis, Evidence, FnId, Race, Resolved};
+use racelint_diagnostics::TextRange;
+use racelint_index::{Callee, Loc};
+
+/// A function as a reader knows it: `Class.method`, `func`, `outer.inner`.
+pub fn function_name(analysis: &Analysis<'_>, f: FnId) -> String {
+    let summary = analysis.linker.function(f);
+    let module = &analysis.modules()[f.module as usize].module;
+    if summary.name == "<module>" {
+        return format!("module `{module}`");
+    }
+    let short = summary
+        .qualname
+        .strip_prefix(module.as_str())
+        .and_then(|s| s.strip_prefix('.'))
+        .unwrap_or(&summary.qualname);
+    let short: String = short
+        .split('.')
+        .map(|part| {
+            if part.starts_with("<lambda") {
+                "<lambda>"
+            } else {
+                part
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".");
+    format!("`{short}`")
+}
+
+fn short_class(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
+/// How a message names a piece of state.
+pub fn state_phrase(analysis: &Analysis<'_>, loc: &Loc, text: &str) -> String {
+    match loc {
+        Loc::Item(inner) => {
+            let container = text.rsplit_once('[').map_or(text, |(c, _)| c);
+            format!("an item of {}", state_phrase(analysis, inner, container))
+        }
+        Loc::Global(path) => {
+            let (module, rest) = split_module(analysis, path);
+            let mut parts = rest.split('.');
+            let first = parts.next().unwrap_or_default();
+            let is_class = module.as_ref().is_some_and(|m| {
+                matches!(
+                    analysis.linker.resolve(&format!("{m}.{first}")),
+                    Resolved::Class(_)
+                )
+            });
+            if rest.contains('.') && is_class {
+                format!("class attribute `{rest}`")
+            } else if rest.contains('.') {
+                format!("`{text}` (state reached through module global `{first}`)")
+            } else {
+                format!("module global `{rest}`")
+            }
+        }
+        Loc::Instance { class, .. } => {
+            format!("instance attribute `{text}` of `{}`", short_class(class))
+        }
+        Loc::Captured { function, name } => {
+            let outer = function.rsplit('.').next().unwrap_or(function);
+            let name = name.split('.').next().unwrap_or(name);
+            format!("`{text}` (`{name}` is a local of `{outer}` shared with nested functions)")
+        }
+        Loc::Param { .. } | Loc::Unknown(_) => format!("`{text}`"),
+    }
+}
+
+/// Splits a canonical global path into its module and the rest.
+fn split_module(analysis: &Analysis<'_>, path: &str) -> (Option<String>, String) {
+    let parts: Vec<&str> = path.split('.').collect();
+    for split in (1..parts.len()).rev() {
+        let prefix = parts[..split].join(".");
+        if matches!(analysis.linker.resolve(&prefix), Resolved::Module(_)) {
+            return (Some(prefix), parts[split..].join("."));
+        }
+    }
+    (None, path.to_string())
+}
+
+/// What the rule messages say about why the code runs concurrently, plus related
+/// locations and notes that back it up.
+pub struct Explanation {
+    pub why: String,
+    pub related: Vec<(u32, TextRange, String)>,
+    pub notes: Vec<String>,
+}
+
+pub fn explain(analysis: &Analysis<'_>, race: &Race) -> Explanation {
+    let context = &analysis.contexts[race.context as usize];
+    let f = race.access.func;
+    let path = analysis.call_path(race.context, f);
+    let root = path.first().map_or(f, |(r, _)| *r);
+    let root_name = function_name(analysis, root);
+    let mut related = Vec::new();
+    let mut notes = Vec::new();
+
+    let mut chain: Vec<String> = Vec::new();
+    let why = match &context.evidence {
+        Evidence::Start {
+            kind,
+            site,
+            spawner,
+            repeated,
+            ..
+        } => {
+            let spawner_name = function_name(analysis, *spawner);
+            if *spawner != root {
+                chain.push(spawner_name.trim_matches('`').to_string());
+            }
+            let started = match repeated {
+                Some(reason) => format!(
+                    "{root_name} is started here through {} ({reason})",
+                    kind.describe()
+                ),
+                None => format!("{root_name} is started here through {}", kind.describe()),
+            };
+            related.push((site.module, site.range, started));
+            match (&race.conflict, repeated) {
+                (None, Some(reason)) => {
+                    notes.push(format!("evidence: thread start — {root_name} {reason}, so it runs in several threads at once"));
+                    format!("{root_name} runs in several threads at once")
+                }
+                (Some(conflict), _) => {
+                    let other = function_name(analysis, conflict.access.func);
+                    let b = analysis.access(conflict.access);
+                    let who = match conflict.context {
+                        None => format!("{other} writes it while the thread is running"),
+                        Some(cj) => {
+                            let other_root = analysis.contexts[cj as usize]
+                                .roots
+                                .first()
+                                .copied()
+                                .unwrap_or(conflict.access.func);
+                            format!(
+                                "{other} writes it in another thread (entry {})",
+                                function_name(analysis, other_root)
+                            )
+                        }
+                    };
+                    related.push((
+                        conflict.access.func.module,
+                        b.range,
+                        format!("also written here by {other}, with no lock in common"),
+                    ));
+                    notes.push(format!(
+                        "evidence: thread start — {root_name} runs in its own thread while {who}"
+                    ));
+                    format!("{root_name} runs in a thread while {who}")
+                }
+                (None, None) => format!("{root_name} runs in a thread"),
+            }
+        }
+        Evidence::ClassContract {
+            class,
+            lock,
+            declared,
+        } => {
+            let class_name = analysis.linker.class(*class).name.clone();
+            if let Some((site, text)) = lock {
+                related.push((
+                    site.module,
+                    site.range,
+                    format!("`{text}` makes `{class_name}` a class meant for several threads"),
+                ));
+            }
+            let basis = if *declared {
+                format!("`{class_name}` is declared thread-safe")
+            } else {
+                format!("`{class_name}` uses a lock")
+            };
+            notes.push(format!(
+                "evidence: thread-safety contract — {basis}, so its public methods may be called from several threads at once (constructors are exempt)"
+            ));
+            format!("{basis}, so its methods may run in several threads at once")
+        }
+        Evidence::ModuleContract { module, lock } => {
+            let name = &analysis.modules()[*module as usize].module;
+            related.push((
+                lock.0.module,
+                lock.0.range,
+                format!("module `{name}` takes `{}` here", lock.1),
+            ));
+            notes.push(format!(
+                "evidence: thread-safety contract — module `{name}` guards state with the module-level lock `{}`, so its public functions may be called from several threads at once",
+                lock.1
+            ));
+            format!(
+                "module `{name}` uses a lock, so its functions may run in several threads at once"
+            )
+        }
+        Evidence::Decorated { site, decorator } => {
+            related.push((
+                site.module,
+                site.range,
+                format!("decorated with `{decorator}`, a configured thread entry point"),
+            ));
+            notes.push(format!("evidence: configuration — `{decorator}` runs the functions it decorates in threads"));
+            format!("{root_name} runs in several threads at once")
+        }
+    };
+
+    // The call path, with a label on each call site after the root.
+    for (step, call) in &path {
+        chain.push(function_name(analysis, *step).trim_matches('`').to_string());
+        if let Some(ci) = call {
+            let summary = analysis.linker.function(*step);
+            let site = &summary.calls[*ci as usize];
+            let callee = match &site.callee {
+                Callee::Path(p) => p.rsplit('.').next().unwrap_or(p).to_string(),
+                Callee::Method { name, .. } => name.clone(),
+                Callee::Function(_) => "<lambda>".into(),
+            };
+            related.push((
+                step.module,
+                site.range,
+                format!("{} calls `{callee}` here", function_name(analysis, *step)),
+            ));
+        }
+    }
+    if chain.len() > 1 {
+        notes.insert(0, format!("call path: {}", chain.join(" → ")));
+    }
+    Explanation {
+        why,
+        related,
+        notes,
+    }
+}

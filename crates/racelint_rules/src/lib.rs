@@ -1,0 +1,62 @@
+//! racelint's rules. Each rule lives in a module of its own under [`rules`] with its
+//! metadata and documentation; [`registry::RULES`] is the code table. A rule turns the
+//! whole-program [`Analysis`] into [`Finding`]s; the linter turns findings into diagnostics
+//! once it has the sources at hand.
+
+mod describe;
+pub mod registry;
+pub mod rules;
+
+use racelint_analysis::Analysis;
+use racelint_diagnostics::TextRange;
+use racelint_index::{Loc, ModuleSummary};
+
+pub use registry::{rule, Rule, Selection, RULES};
+
+/// A finding before it is tied to file text: module index and byte ranges.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    pub module: u32,
+    pub range: TextRange,
+    pub message: String,
+    pub label: String,
+    /// Secondary locations: module index, range, label.
+    pub related: Vec<(u32, TextRange, String)>,
+    pub notes: Vec<String>,
+    /// What a fix would need to know, for rules that offer one.
+    pub fix: Option<FixRequest>,
+}
+
+/// The facts a fix for a race needs: what to wrap, which state, and which lock guards it.
+#[derive(Clone, Debug)]
+pub struct FixRequest {
+    /// The statements to wrap in `with <lock>:`.
+    pub stmt: TextRange,
+    pub loc: Loc,
+    /// A lock already guarding this state elsewhere: its text as written there, its
+    /// location and the module it is written in.
+    pub guard: Option<(String, Loc, u32)>,
+    /// The function containing the race (qualified name) and its class, if a method.
+    pub function: String,
+    pub class: Option<String>,
+}
+
+/// Runs every selected rule.
+pub fn check(analysis: &Analysis<'_>, selection: &Selection) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if selection.is_enabled(rules::syntax_error::RULE.code) {
+        for (mi, m) in analysis.modules().iter().enumerate() {
+            rules::syntax_error::check(mi as u32, m, &mut findings);
+        }
+    }
+    if selection.is_enabled(rules::unlocked_rmw::RULE.code) {
+        rules::unlocked_rmw::check(analysis, &mut findings);
+    }
+    findings
+}
+
+/// RL001 alone, for one module (used when a file is checked without the rest).
+pub fn check_syntax(module: u32, summary: &ModuleSummary, out: &mut Vec<Finding>) {
+    rules::syntax_error::check(module, summary, out);
+}

@@ -1,0 +1,2 @@
+pub mod syntax_error;
+pub mod unlocked_rmw;

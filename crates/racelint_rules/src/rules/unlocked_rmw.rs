@@ -1,0 +1,132 @@
+use racelint_analysis::Analysis;
+use racelint_diagnostics::Severity;
+use racelint_index::AccessKind;
+
+use crate::describe::{explain, state_phrase};
+use crate::{Finding, FixRequest, Rule};
+
+pub const RULE: Rule = Rule {
+    code: "RL101",
+    name: "unlocked-read-modify-write",
+    summary: "Shared state is read, modified and written back with no lock held, in code that runs in several threads at once.",
+    severity: Severity::Warning,
+    fixable: false,
+    doc: r#"
+## What it does
+Finds read-modify-write updates of shared state — `x += 1`, `x = x + 1`, `self.n -= 1`,
+`d[k] = d.get(k, 0) + 1`, `lst[i] *= 2`, `self.total = max(self.total, v)` — in code that
+can run in two threads at once, with no lock held.
+
+State is shared when it outlives one call: module globals, class attributes, attributes of
+an object several threads use, locals captured by nested functions that run in threads, and
+the items of containers stored in any of these.
+
+Code runs concurrently when racelint sees it reached (through calls it can resolve, across
+modules) from a thread entry point that can run alongside itself — a `threading.Thread`
+started in a loop or from several places, a task of a `ThreadPoolExecutor` or
+`multiprocessing` `ThreadPool`, `loop.run_in_executor`, `asyncio.to_thread`, the request
+handler of a threading server — or alongside code that writes the same state, such as the
+thread that started it. A class that holds or uses a lock declares that it is meant for
+several threads, so its public methods count as entry points too (constructors are exempt);
+so do the public functions of a module that takes a module-level lock.
+
+## Why is this bad?
+`counter += 1` is three steps: read `counter`, add one, store the result. Two threads can
+both read the old value and both store the same new one; one update is lost. Under the GIL
+the window was narrow and switches happened rarely inside it; on free-threaded CPython
+(PEP 703, the `3.13t` and `3.14t` builds) threads truly run at the same time and updates are
+lost routinely. The bug never raises: counts drift, caches double-build, limits are exceeded.
+
+## Example
+```python
+import threading
+
+hits = 0
+
+def worker():
+    global hits
+    for _ in range(1000):
+        hits += 1
+
+threads = [threading.Thread(target=worker) for _ in range(8)]
+```
+
+## Use instead
+```python
+import threading
+
+hits = 0
+hits_lock = threading.Lock()
+
+def worker():
+    global hits
+    for _ in range(1000):
+        with hits_lock:
+            hits += 1
+```
+
+Hold the same lock everywhere the state is updated. A helper whose every concurrent caller
+holds a lock is protected by it; racelint follows locks into the functions called under them.
+
+## Not reported
+Updates under `with lock:` (any `threading` lock, `RLock`, `Condition`, `Semaphore`) or
+between `lock.acquire()` and `lock.release()`; state owned by one thread (locals, objects the
+thread creates, `threading.local()` attributes); constructors; code no thread reaches; a
+thread started once whose state no other running code writes.
+"#,
+};
+
+pub fn check(analysis: &Analysis<'_>, out: &mut Vec<Finding>) {
+    for race in analysis.unlocked_races(&[AccessKind::ReadModifyWrite]) {
+        let access = analysis.access(race.access);
+        let state = state_phrase(analysis, &race.loc, &access.text);
+        let explanation = explain(analysis, &race);
+        let mut related = explanation.related;
+        let guard = analysis.guard_of(&race.loc).map(|(id, lock)| {
+            related.push((
+                id.func.module,
+                lock.range,
+                format!("`{}` guards `{}` here", lock.text, analysis.access(id).text),
+            ));
+            (
+                lock.text.clone(),
+                analysis.linker.canonical_loc(&lock.loc),
+                id.func.module,
+            )
+        });
+        let mut notes = explanation.notes;
+        notes.push(match &guard {
+            Some((text, _, _)) => {
+                format!("help: hold `{text}` around this update, as the other accesses do")
+            }
+            None => {
+                "help: hold one lock around every update of this state (`with lock:`)".to_string()
+            }
+        });
+        let function = analysis.linker.function(race.access.func);
+        let class = function.class.map(|ci| {
+            analysis.modules()[race.access.func.module as usize].classes[ci]
+                .qualname
+                .clone()
+        });
+        out.push(Finding {
+            rule: &RULE,
+            module: race.access.func.module,
+            range: access.stmt,
+            message: format!(
+                "unsynchronized read-modify-write of {state}: {}",
+                explanation.why
+            ),
+            label: "read, modified and written back with no lock held".into(),
+            related,
+            notes,
+            fix: Some(FixRequest {
+                stmt: access.stmt,
+                loc: race.loc.clone(),
+                guard,
+                function: function.qualname.clone(),
+                class,
+            }),
+        });
+    }
+}

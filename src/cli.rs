@@ -1,0 +1,63 @@
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// A static race-condition linter for Python, for code meeting free-threaded CPython.
+#[derive(Debug, Parser)]
+#[command(name = "racelint", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check Python files and directories for races.
+    Check(CheckArgs),
+    /// Show a rule's documentation, or list every rule.
+    Rule(RuleArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Each diagnostic with its source snippet, labels and notes.
+    Full,
+    /// One line per diagnostic: `path:line:col: CODE message`.
+    Concise,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or directories to check [default: .]
+    pub paths: Vec<PathBuf>,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Full)]
+    pub output_format: OutputFormat,
+    /// Only report these rules (codes, prefixes such as `RL1`, or names), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Report these rules in addition to the selected ones.
+    #[arg(long, value_delimiter = ',')]
+    pub extend_select: Vec<String>,
+    /// Do not report these rules.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Also check `*.pyi` stub files found in directories.
+    #[arg(long)]
+    pub include_stubs: bool,
+    /// Descend into files that `.gitignore` excludes.
+    #[arg(long)]
+    pub no_respect_gitignore: bool,
+    /// Print only the diagnostics, without the summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// A rule code (`RL101`) or name (`unlocked-read-modify-write`).
+    pub code: Option<String>,
+    /// List every rule.
+    #[arg(long, conflicts_with = "code")]
+    pub all: bool,
+}

@@ -1,0 +1,39 @@
+//! The `racelint` command line.
+
+mod check;
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Rule(args) => rule(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("racelint: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn rule(args: cli::RuleArgs) -> Result<ExitCode, String> {
+    if args.all || args.code.is_none() {
+        for rule in racelint_rules::RULES {
+            println!("{:<7} {:<28} {}", rule.code, rule.name, rule.summary);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let code = args.code.unwrap_or_default();
+    let rule = racelint_rules::rule(&code)
+        .ok_or_else(|| format!("unknown rule `{code}` (see `racelint rule --all`)"))?;
+    print!("{}", rule.page());
+    Ok(ExitCode::SUCCESS)
+}
