@@ -46,6 +46,9 @@ pub struct Race {
     pub context: u32,
     /// `None` when the context runs alongside itself; otherwise the access it races with.
     pub conflict: Option<Conflict>,
+    /// The access is in the function that starts the context's thread, after the start:
+    /// it races with the thread (`conflict` is the thread's access).
+    pub in_spawner: bool,
 }
 
 pub struct Analysis<'p> {
@@ -232,6 +235,7 @@ impl<'p> Analysis<'p> {
                         loc,
                         context: ci,
                         conflict,
+                        in_spawner: false,
                     };
                     match best.get(&id) {
                         Some((s, d, _))
@@ -244,9 +248,76 @@ impl<'p> Analysis<'p> {
                 }
             }
         }
+        for race in self.spawner_races(kinds, &mut windows) {
+            best.entry(race.access).or_insert((2, 1, race));
+        }
         let mut races: Vec<Race> = best.into_values().map(|(_, _, r)| r).collect();
         races.sort_by_key(|r| r.access);
         races
+    }
+
+    /// Accesses the starting thread makes after a start, while the started thread may write
+    /// the same state.
+    fn spawner_races(
+        &self,
+        kinds: &[AccessKind],
+        windows: &mut HashMap<u32, (racelint_index::TextRange, Vec<FnId>)>,
+    ) -> Vec<Race> {
+        let mut out = Vec::new();
+        for (ci, context) in self.contexts.iter().enumerate() {
+            let ci = ci as u32;
+            let Evidence::Start {
+                spawner,
+                stmt_start,
+                ..
+            } = &context.evidence
+            else {
+                continue;
+            };
+            let (window, _) = windows.entry(ci).or_insert_with(|| {
+                concurrency::main_window(&self.linker, &self.edges, *spawner, *stmt_start)
+            });
+            let window = *window;
+            let summary = self.linker.function(*spawner);
+            for (ai, a) in summary.accesses.iter().enumerate() {
+                if !kinds.contains(&a.kind)
+                    || a.stmt.start() <= *stmt_start
+                    || !window.contains(a.stmt.start())
+                    || a.locks.iter().any(is_effective_lock)
+                {
+                    continue;
+                }
+                let loc = self.linker.canonical_loc(&a.loc);
+                let instance = matches!(loc.root(), Loc::Instance { .. });
+                if instance && !context.self_shared {
+                    continue;
+                }
+                let Some(writers) = self.writes.get(&loc) else {
+                    continue;
+                };
+                let thread_write = writers.iter().find(|w| {
+                    self.reaches[ci as usize]
+                        .get(&w.func)
+                        .is_some_and(|r| !instance || r.self_shared)
+                });
+                if let Some(w) = thread_write {
+                    out.push(Race {
+                        access: AccessId {
+                            func: *spawner,
+                            index: ai as u32,
+                        },
+                        loc,
+                        context: ci,
+                        conflict: Some(Conflict {
+                            access: *w,
+                            context: Some(ci),
+                        }),
+                        in_spawner: true,
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// For a context that runs once: a write to the same state made concurrently by the

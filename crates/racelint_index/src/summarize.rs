@@ -1287,12 +1287,12 @@ impl<'a> Summarizer<'a> {
                 executor_block = true;
             }
             if let Some(vars) = &item.optional_vars {
+                self.walk_assign_target(vars, None);
                 if let (Expr::Name(n), Some(h)) = (&**vars, holds) {
                     if matches!(h, Holds::Executor | Holds::ThreadPool) {
                         self.scope().holds.insert(n.id.to_string(), h);
                     }
                 }
-                self.walk_assign_target(vars, None);
             }
         }
         self.walk_body(&w.body);
@@ -1655,6 +1655,13 @@ impl<'a> Summarizer<'a> {
                         }
                         _ => None,
                     },
+                    // `Class(...).method()`: a method of a fresh object.
+                    Expr::Call(c) => {
+                        let class = self.path_of(&c.func)?;
+                        let last = class.rsplit('.').next().unwrap_or_default();
+                        last.starts_with(|ch: char| ch.is_ascii_uppercase())
+                            .then(|| (Callee::Method { class, name }, Receiver::Owned))
+                    }
                     Expr::Attribute(_) => self
                         .path_of(&a.value)
                         .map(|p| (Callee::Path(format!("{p}.{name}")), Receiver::None)),

@@ -122,6 +122,25 @@ pub fn explain(analysis: &Analysis<'_>, race: &Race) -> Explanation {
                 None => format!("{root_name} is started here through {}", kind.describe()),
             };
             related.push((site.module, site.range, started));
+            if race.in_spawner {
+                let thread_write = race.conflict.as_ref().map(|c| c.access);
+                if let Some(w) = thread_write {
+                    let writer = function_name(analysis, w.func);
+                    related.push((
+                        w.func.module,
+                        analysis.access(w).range,
+                        format!("written here by {writer} in the thread"),
+                    ));
+                }
+                notes.push(format!(
+                    "evidence: thread start — {spawner_name} keeps running after it starts {root_name}, and both update this state"
+                ));
+                return Explanation {
+                    why: format!("{spawner_name} updates it while the thread it started ({root_name}) writes it too"),
+                    related,
+                    notes,
+                };
+            }
             match (&race.conflict, repeated) {
                 (None, Some(reason)) => {
                     notes.push(format!("evidence: thread start — {root_name} {reason}, so it runs in several threads at once"));
