@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use racelint_diagnostics::render;
-use racelint_linter::{check_paths, read_source, Settings};
+use racelint_linter::{check_paths, Settings};
 use racelint_rules::Selection;
 
 use crate::cli::{CheckArgs, OutputFormat};
@@ -35,7 +35,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     let io_result = match args.output_format {
         OutputFormat::Full => {
             let mut out = codespan_color::StandardStream::stdout(color);
-            let lookup = |p: &std::path::Path| read_source(p).ok().map(|s| s.text);
+            let lookup = |p: &std::path::Path| racelint_linter::display_text(p);
             render::full(&report.diagnostics, &lookup, true, &mut out)
         }
         OutputFormat::Concise => render::concise(&report.diagnostics, true, &mut stdout.lock()),

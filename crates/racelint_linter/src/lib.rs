@@ -16,7 +16,7 @@ use racelint_rules::{Finding, Selection};
 use rayon::prelude::*;
 
 pub use discover::{discover, module_name, Discovery, DEFAULT_EXCLUDES};
-pub use source::{read_source, Encoding, SourceText};
+pub use source::{display_text, read_source, Encoding, SourceText};
 
 /// Everything that changes what a run finds.
 #[derive(Clone, Debug, Default)]
@@ -105,9 +105,7 @@ pub fn check_paths(paths: &[PathBuf], settings: &Settings) -> Result<Report, Str
             .map(|p| summarize_path(p, None, settings))
             .collect()
     });
-    let diagnostics = lint_summaries(&summaries, None, settings, &|p| {
-        read_source(p).ok().map(|s| s.text)
-    });
+    let diagnostics = lint_summaries(&summaries, None, settings, &display_text);
     Ok(Report {
         diagnostics,
         files_checked: files.len(),

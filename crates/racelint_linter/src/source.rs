@@ -47,6 +47,15 @@ pub fn read_source(path: &Path) -> Result<SourceText, (InputProblem, String)> {
     decode(bytes)
 }
 
+/// The text of a file to point into and show: decoded, or lossy when it cannot be decoded.
+pub fn display_text(path: &Path) -> Option<String> {
+    match read_source(path) {
+        Ok(source) => Some(source.text),
+        Err((_, lossy)) if !lossy.is_empty() => Some(lossy),
+        Err(_) => None,
+    }
+}
+
 /// Decodes the bytes of a source file.
 pub fn decode(bytes: Vec<u8>) -> Result<SourceText, (InputProblem, String)> {
     match String::from_utf8(bytes) {
