@@ -104,21 +104,24 @@ fn start_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
                 func: fi as u32,
             };
             for spawn in &f.spawns {
-                let roots = linker.callees(spawner, &spawn.target);
-                if roots.is_empty() {
+                let targets = linker.callees_with_receiver(spawner, &spawn.target, spawn.receiver);
+                if targets.is_empty() {
                     continue;
                 }
+                let roots: Vec<FnId> = targets.iter().map(|(f, _)| *f).collect();
                 let repeated = if spawn.kind.is_pool() {
                     Some(match spawn.kind {
-                        SpawnKind::ServerHandler => "handles requests concurrently",
-                        _ => "runs on a thread pool, which runs several tasks at once",
+                        SpawnKind::ServerHandler => "handles each request in a thread of its own",
+                        _ => "runs on a thread pool, several tasks at a time",
                     })
                 } else if spawn.repeated {
                     Some("started in a loop")
                 } else {
                     None
                 };
-                let self_shared = matches!(spawn.receiver, Receiver::SelfObject | Receiver::Shared);
+                let self_shared = targets
+                    .iter()
+                    .any(|(_, r)| matches!(r, Receiver::SelfObject | Receiver::Shared));
                 out.push(Context {
                     roots,
                     evidence: Evidence::Start {

@@ -242,6 +242,51 @@ impl<'p> Linker<'p> {
         }
     }
 
+    /// A method called on a module-level instance of a project class, spelled as a path:
+    /// `METRICS.observe` where `METRICS = Metrics()` in some module.
+    fn instance_method(&self, path: &str) -> Option<FnId> {
+        let (object, method) = path.rsplit_once('.')?;
+        let Resolved::External(object) = self.resolve(object) else {
+            return None;
+        };
+        let (module, name) = object.rsplit_once('.')?;
+        let ms = self.by_module.get(module)?;
+        let class = ms.iter().find_map(|&m| {
+            self.modules[m as usize]
+                .instances
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, class)| class.clone())
+        })?;
+        match self.resolve(&class) {
+            Resolved::Class(c) => self.lookup_method(c, method),
+            _ => None,
+        }
+    }
+
+    /// The functions a call may run, and how the callee's `self` relates to the caller.
+    pub fn callees_with_receiver(
+        &self,
+        from: FnId,
+        callee: &Callee,
+        receiver: Receiver,
+    ) -> Vec<(FnId, Receiver)> {
+        if let Callee::Path(p) = callee {
+            if let Resolved::External(_) = self.resolve(p) {
+                // The object is shared state: a module global.
+                return self
+                    .instance_method(p)
+                    .map(|f| (f, Receiver::Shared))
+                    .into_iter()
+                    .collect();
+            }
+        }
+        self.callees(from, callee)
+            .into_iter()
+            .map(|f| (f, receiver))
+            .collect()
+    }
+
     /// The functions a call may run.
     pub fn callees(&self, from: FnId, callee: &Callee) -> Vec<FnId> {
         match callee {
@@ -280,11 +325,13 @@ impl<'p> Linker<'p> {
                         };
                         let mut out = Vec::new();
                         for (ci, call) in f.calls.iter().enumerate() {
-                            for to in self.callees(from, &call.callee) {
+                            for (to, receiver) in
+                                self.callees_with_receiver(from, &call.callee, call.receiver)
+                            {
                                 out.push(Edge {
                                     to,
                                     call: ci as u32,
-                                    receiver: call.receiver,
+                                    receiver,
                                 });
                             }
                         }

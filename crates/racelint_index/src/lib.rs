@@ -228,6 +228,9 @@ pub struct ModuleSummary {
     pub thread_local_globals: Vec<String>,
     /// Module-level variables (assigned at module level; not functions, classes or imports).
     pub variables: Vec<String>,
+    /// Module-level variables holding an instance made by calling a class: name and the
+    /// class's dotted path (`METRICS = Metrics()`).
+    pub instances: Vec<(String, String)>,
 }
 
 impl ModuleSummary {
@@ -246,6 +249,7 @@ impl ModuleSummary {
             lock_globals: Vec::new(),
             thread_local_globals: Vec::new(),
             variables: Vec::new(),
+            instances: Vec::new(),
         }
     }
 }

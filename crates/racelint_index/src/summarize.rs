@@ -77,6 +77,15 @@ pub fn summarize(
     } = s;
     let mut imports: Vec<(String, String)> = module_scope.imports.into_iter().collect();
     imports.sort();
+    let mut instances: Vec<(String, String)> = module_scope
+        .variables
+        .iter()
+        .filter_map(|(name, holds)| match holds {
+            Holds::Instance(class) => Some((name.clone(), class.clone())),
+            _ => None,
+        })
+        .collect();
+    instances.sort();
     let mut variables: Vec<String> = module_scope.variables.into_keys().collect();
     variables.sort();
     ModuleSummary {
@@ -92,6 +101,7 @@ pub fn summarize(
         lock_globals: module_scope.lock_globals,
         thread_local_globals: module_scope.thread_local_globals.into_iter().collect(),
         variables,
+        instances,
     }
 }
 

@@ -143,7 +143,7 @@ pub fn explain(analysis: &Analysis<'_>, race: &Race) -> Explanation {
             }
             match (&race.conflict, repeated) {
                 (None, Some(reason)) => {
-                    notes.push(format!("evidence: thread start — {root_name} {reason}, so it runs in several threads at once"));
+                    notes.push(format!("evidence: thread start — {root_name} {reason}, so several threads run it at once"));
                     format!("{root_name} runs in several threads at once")
                 }
                 (Some(conflict), _) => {
