@@ -62,10 +62,7 @@ pub struct Reach {
     pub self_shared: bool,
 }
 
-/// Whether a held lock protects anything: a lock created on the spot does not.
-pub fn is_effective_lock(lock: &HeldLock) -> bool {
-    !matches!(&lock.loc, Loc::Unknown(t) if t.starts_with("fresh:"))
-}
+pub use racelint_index::is_effective_lock;
 
 /// Locks whose identity is unknown (passed in, reached through an unknown object) are
 /// assumed to be the lock that matters, so they never cause a report on their own.
@@ -74,11 +71,22 @@ pub fn is_wildcard_lock(loc: &Loc) -> bool {
 }
 
 pub fn canonical_locks(linker: &Linker<'_>, locks: &[HeldLock]) -> Vec<Loc> {
-    let mut out: Vec<Loc> = locks
-        .iter()
-        .filter(|l| is_effective_lock(l))
-        .map(|l| linker.canonical_loc(&l.loc))
-        .collect();
+    let mut out: Vec<Loc> = Vec::new();
+    for lock in locks.iter().filter(|l| is_effective_lock(l)) {
+        match &lock.loc {
+            // The locks the context manager holds for the body; none if it holds none.
+            Loc::Via(callee) => {
+                for f in linker.callees(FnId { module: 0, func: 0 }, callee) {
+                    for provided in &linker.function(f).provides_locks {
+                        if !matches!(provided.loc, Loc::Via(_)) {
+                            out.push(linker.canonical_loc(&provided.loc));
+                        }
+                    }
+                }
+            }
+            other => out.push(linker.canonical_loc(other)),
+        }
+    }
     out.sort();
     out.dedup();
     out

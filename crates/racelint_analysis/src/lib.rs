@@ -104,7 +104,7 @@ pub fn analyze<'p>(modules: &'p [ModuleSummary], options: &AnalysisOptions) -> A
                 {
                     guards.entry(loc.clone()).or_insert((id, li));
                 }
-                if a.kind != AccessKind::Read {
+                if a.kind.is_write() {
                     writes.entry(loc).or_default().push(id);
                 }
             }
@@ -183,7 +183,7 @@ impl<'p> Analysis<'p> {
         match loc.root() {
             Loc::Global(_) | Loc::Captured { .. } => true,
             Loc::Instance { .. } => reach.self_shared,
-            Loc::Param { .. } | Loc::Unknown(_) | Loc::Item(_) => false,
+            Loc::Param { .. } | Loc::Unknown(_) | Loc::Via(_) | Loc::Item(_) => false,
         }
     }
 
@@ -206,17 +206,28 @@ impl<'p> Analysis<'p> {
                         func: *f,
                         index: ai as u32,
                     };
-                    if !reach.locks.is_empty() || a.locks.iter().any(is_effective_lock) {
+                    if !reach.locks.is_empty()
+                        || !canonical_locks(&self.linker, &a.locks).is_empty()
+                    {
                         continue;
                     }
                     let loc = self.linker.canonical_loc(&a.loc);
                     if !self.shared_in(&loc, reach) {
                         continue;
                     }
-                    let (score, conflict) = if context.repeated {
+                    // A test followed by a read races only with a removal.
+                    let needs_removal = a.kind == AccessKind::CheckThenRead;
+                    let (score, conflict) = if context.repeated && !needs_removal {
                         (3, None)
                     } else {
-                        match self.find_conflict(ci, id, &loc, &mut windows) {
+                        let accept = |k: AccessKind| {
+                            if needs_removal {
+                                k == AccessKind::Remove
+                            } else {
+                                k.is_write()
+                            }
+                        };
+                        match self.find_conflict(ci, id, &loc, &mut windows, &accept) {
                             Some(c) => (2, Some(c)),
                             None => continue,
                         }
@@ -283,7 +294,7 @@ impl<'p> Analysis<'p> {
                 if !kinds.contains(&a.kind)
                     || a.stmt.start() <= *stmt_start
                     || !window.contains(a.stmt.start())
-                    || a.locks.iter().any(is_effective_lock)
+                    || !canonical_locks(&self.linker, &a.locks).is_empty()
                 {
                     continue;
                 }
@@ -328,6 +339,7 @@ impl<'p> Analysis<'p> {
         access: AccessId,
         loc: &Loc,
         windows: &mut HashMap<u32, (racelint_index::TextRange, Vec<FnId>)>,
+        accept: &dyn Fn(AccessKind) -> bool,
     ) -> Option<Conflict> {
         let context = &self.contexts[ci as usize];
         if matches!(loc.root(), Loc::Instance { .. }) && !context.self_shared {
@@ -336,12 +348,10 @@ impl<'p> Analysis<'p> {
         let candidates = self.writes.get(loc)?;
         let held = self.held_locks(ci, access);
         for other in candidates {
-            if *other == access
-                || self.contexts_of(other.func).contains(&ci) && other.func == access.func
-            {
+            let b = self.access(*other);
+            if *other == access || !accept(b.kind) {
                 continue;
             }
-            let b = self.access(*other);
             if let Evidence::Start {
                 spawner,
                 stmt_start,
@@ -363,7 +373,8 @@ impl<'p> Analysis<'p> {
                 }
             }
             for &cj in self.contexts_of(other.func) {
-                if cj == ci {
+                // The same context conflicts with itself only when several threads run it.
+                if cj == ci && !context.repeated {
                     continue;
                 }
                 let reach = &self.reaches[cj as usize][&other.func];
@@ -379,6 +390,56 @@ impl<'p> Analysis<'p> {
             }
         }
         None
+    }
+}
+
+impl Analysis<'_> {
+    /// Iterations over a shared container that another thread may mutate at the same time
+    /// with no lock in common: the iteration, and the mutation it races with.
+    pub fn iteration_races(&self) -> Vec<Race> {
+        let mut best: HashMap<AccessId, Race> = HashMap::new();
+        let mut windows: HashMap<u32, (racelint_index::TextRange, Vec<FnId>)> = HashMap::new();
+        for (ci, _) in self.contexts.iter().enumerate() {
+            let ci = ci as u32;
+            let mut funcs: Vec<(&FnId, &Reach)> = self.reaches[ci as usize].iter().collect();
+            funcs.sort_by_key(|(f, _)| **f);
+            for (f, reach) in funcs {
+                for (ai, a) in self.linker.function(*f).accesses.iter().enumerate() {
+                    if a.kind != AccessKind::Iterate {
+                        continue;
+                    }
+                    let id = AccessId {
+                        func: *f,
+                        index: ai as u32,
+                    };
+                    if best.contains_key(&id) {
+                        continue;
+                    }
+                    let loc = self.linker.canonical_loc(&a.loc);
+                    if !self.shared_in(&loc, reach) {
+                        continue;
+                    }
+                    // Inserting or removing items; `d[k] = d.get(k, 0) + 1` may insert.
+                    let accept = |k: AccessKind| k.is_write();
+                    if let Some(conflict) = self.find_conflict(ci, id, &loc, &mut windows, &accept)
+                    {
+                        best.insert(
+                            id,
+                            Race {
+                                access: id,
+                                loc,
+                                context: ci,
+                                conflict: Some(conflict),
+                                in_spawner: false,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        let mut races: Vec<Race> = best.into_values().collect();
+        races.sort_by_key(|r| r.access);
+        races
     }
 }
 

@@ -154,3 +154,18 @@ pub(crate) fn looks_like_lock(name: &str) -> bool {
         || lower == "sem"
         || lower.ends_with("_sem")
 }
+
+/// Mutators that remove items.
+pub(crate) fn is_removal(method: &str) -> bool {
+    matches!(
+        method,
+        "pop"
+            | "popitem"
+            | "remove"
+            | "discard"
+            | "clear"
+            | "popleft"
+            | "difference_update"
+            | "intersection_update"
+    )
+}

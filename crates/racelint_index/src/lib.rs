@@ -35,6 +35,9 @@ pub enum Loc {
     Param { function: String, name: String },
     /// Something the summarizer could not name (used only for locks).
     Unknown(String),
+    /// A lock taken by entering a context manager: `with self.atomic():` where `atomic` is a
+    /// `@contextmanager` that yields holding a lock, or an object whose `__enter__` takes one.
+    Via(Box<Callee>),
 }
 
 impl Loc {
@@ -56,6 +59,7 @@ impl fmt::Display for Loc {
             Loc::Item(inner) => write!(f, "items of {inner}"),
             Loc::Param { function, name } => write!(f, "{name} (parameter of {function})"),
             Loc::Unknown(text) => write!(f, "{text}"),
+            Loc::Via(callee) => write!(f, "the lock taken by {callee:?}"),
         }
     }
 }
@@ -70,14 +74,41 @@ pub struct HeldLock {
     pub range: TextRange,
 }
 
+/// Whether a held lock protects anything: a lock created on the spot does not.
+pub fn is_effective_lock(lock: &HeldLock) -> bool {
+    !matches!(&lock.loc, Loc::Unknown(t) if t.starts_with("fresh:"))
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AccessKind {
     /// The location's value is read.
     Read,
     /// The location is rebound, deleted or mutated in place without reading it first.
     Write,
-    /// Read, computed on, and written back: `x += 1`, `x = x + 1`, `d[k] = d.get(k, 0) + 1`.
+    /// Read, computed on, and written back: `x += 1`, `x = x + 1`, `d[k] = d.get(k, 0) + 1`,
+    /// or split over statements: `n = self.n` … `self.n = n + 1`.
     ReadModifyWrite,
+    /// Items removed from a container: `del d[k]`, `d.pop(k)`, `s.discard(x)`, `d.clear()`.
+    Remove,
+    /// A test of shared state followed by a write that relies on it, with the locks held at
+    /// the test: `if k not in d: d[k] = v`, `if not self._started: self._started = True`.
+    CheckThenAct,
+    /// A test followed by a read that relies on it: `if k in d: return d[k]`.
+    CheckThenRead,
+    /// A lazy initialization: `if x is None: x = make()`.
+    LazyInit,
+    /// Iteration over a container (`for k in d`, `d.items()`, comprehensions).
+    Iterate,
+}
+
+impl AccessKind {
+    /// Whether the access changes the location (for conflicts between threads).
+    pub fn is_write(self) -> bool {
+        matches!(
+            self,
+            AccessKind::Write | AccessKind::ReadModifyWrite | AccessKind::Remove
+        )
+    }
 }
 
 /// One access to possibly-shared state.
@@ -93,6 +124,9 @@ pub struct Access {
     pub locks: Vec<HeldLock>,
     /// The target expression as written.
     pub text: String,
+    /// A second place that belongs to the access: the act of a check-then-act, the read of
+    /// a read-modify-write split over statements.
+    pub second: Option<TextRange>,
 }
 
 /// How a call reaches its callee's `self`.
@@ -111,7 +145,7 @@ pub enum Receiver {
 }
 
 /// What a call or a thread start refers to.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Callee {
     /// A dotted path: a function of this or another module, a class (its constructor), or a
     /// nested function (`mod.outer.inner`).
@@ -180,6 +214,9 @@ pub struct FunctionSummary {
     pub joins: Vec<TextSize>,
     /// Every lock this function acquires (`with L:` or `L.acquire()`).
     pub acquires: Vec<HeldLock>,
+    /// The locks a `with` on this function's result holds: those held at the `yield` of a
+    /// `@contextmanager`, or still held when an `__enter__` returns.
+    pub provides_locks: Vec<HeldLock>,
 }
 
 #[derive(Clone, Debug)]

@@ -14,6 +14,10 @@ use ruff_python_parser::{parse_unchecked, ParseOptions};
 use ruff_source_file::LineIndex;
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
+mod checks;
+
+use checks::{made_of, ActiveCheck, Made};
+
 use crate::guard::prescan;
 use crate::known::{
     is_executor_factory, is_lock_factory, is_thread_local_factory, is_thread_pool_factory,
@@ -126,6 +130,8 @@ struct ModuleScope {
     variables: HashMap<String, Holds>,
     lock_globals: Vec<(String, TextRange)>,
     thread_local_globals: HashSet<String>,
+    /// `cond = threading.Condition(lock)`: `cond` is `lock`.
+    lock_aliases: HashMap<String, String>,
 }
 
 #[derive(Default)]
@@ -134,6 +140,8 @@ struct ClassInfo {
     qualname: String,
     first_base: Option<String>,
     attrs: HashMap<String, Holds>,
+    /// `self._cond = threading.Condition(self._lock)`: `_cond` is `_lock`.
+    lock_aliases: HashMap<String, String>,
 }
 
 /// One function being summarized.
@@ -152,6 +160,16 @@ struct FnScope {
     /// Locals known to hold something: executors, locks, aliases of shared state.
     holds: HashMap<String, Holds>,
     aliases: HashMap<String, Loc>,
+    /// Locals holding a value read from shared state: for reads and writes split over
+    /// statements (`n = self.n` … `self.n = n + 1`).
+    snapshots: HashMap<String, Snapshot>,
+    /// Tests of shared state whose act may follow.
+    checks: Vec<ActiveCheck>,
+    /// Locals last assigned the result of a call (`image = render(...)`).
+    built: HashSet<String>,
+    /// The blocks (statement lists) being walked, innermost last.
+    blocks: Vec<usize>,
+    next_block: usize,
     /// Names bound by enclosing comprehensions (they shadow everything else).
     comprehension: Vec<HashSet<String>>,
     locks: Vec<HeldLock>,
@@ -161,6 +179,15 @@ struct FnScope {
     bound_in: HashMap<String, Option<TextRange>>,
     stmt: TextRange,
     is_module: bool,
+}
+
+/// A local holding a value read from shared state.
+#[derive(Clone, Debug)]
+struct Snapshot {
+    loc: Loc,
+    stmt: TextRange,
+    block: usize,
+    locked: bool,
 }
 
 enum NameRes {
@@ -358,6 +385,13 @@ impl<'a> Summarizer<'a> {
                 (Expr::Name(_), Some(value)) => self.classify_value_at_module(value),
                 _ => Holds::Other,
             };
+            if let (Expr::Name(t), Some(Expr::Name(base))) =
+                (target, value.and_then(|v| self.condition_base(v)))
+            {
+                self.module_scope
+                    .lock_aliases
+                    .insert(t.id.to_string(), base.id.to_string());
+            }
             for (name, range) in names {
                 if self.module_scope.defs.contains(&name)
                     || self.module_scope.imports.contains_key(&name)
@@ -459,6 +493,11 @@ impl<'a> Summarizer<'a> {
             nested: HashMap::new(),
             holds: HashMap::new(),
             aliases: HashMap::new(),
+            snapshots: HashMap::new(),
+            checks: Vec::new(),
+            built: HashSet::new(),
+            blocks: Vec::new(),
+            next_block: 0,
             comprehension: Vec::new(),
             locks: Vec::new(),
             loops: Vec::new(),
@@ -496,6 +535,7 @@ impl<'a> Summarizer<'a> {
             servers: Vec::new(),
             joins: Vec::new(),
             acquires: Vec::new(),
+            provides_locks: Vec::new(),
         });
         self.functions.len() - 1
     }
@@ -611,6 +651,17 @@ impl<'a> Summarizer<'a> {
         self.scopes.push(scope);
         self.prefixes.push(qualname);
         self.walk_body(&f.body);
+        if f.name.id.as_str() == "__enter__" {
+            // Locks acquired and not released: held by the `with` body.
+            let held: Vec<HeldLock> = self
+                .scope()
+                .locks
+                .iter()
+                .filter(|l| crate::is_effective_lock(l))
+                .cloned()
+                .collect();
+            self.func().provides_locks = held;
+        }
         self.finish_scope();
     }
 
@@ -637,6 +688,11 @@ impl<'a> Summarizer<'a> {
             nested: HashMap::new(),
             holds: HashMap::new(),
             aliases: HashMap::new(),
+            snapshots: HashMap::new(),
+            checks: Vec::new(),
+            built: HashSet::new(),
+            blocks: Vec::new(),
+            next_block: 0,
             comprehension: Vec::new(),
             locks: Vec::new(),
             loops: Vec::new(),
@@ -675,6 +731,7 @@ impl<'a> Summarizer<'a> {
             qualname,
             first_base: bases.first().cloned(),
             attrs: HashMap::new(),
+            lock_aliases: HashMap::new(),
         };
         self.class_prepass(c, &mut info);
         if let Some(scope) = self.scopes.last_mut() {
@@ -738,6 +795,12 @@ impl<'a> Summarizer<'a> {
                     };
                     finder.visit_body(&f.body);
                     for (attr, value, range) in finder.found {
+                        if let Some(Expr::Attribute(base)) = self.condition_base(value) {
+                            if matches!(&*base.value, Expr::Name(n) if n.id.as_str() == self_name) {
+                                info.lock_aliases
+                                    .insert(attr.clone(), base.attr.id.to_string());
+                            }
+                        }
                         let holds = self.classify_value_at_module(value);
                         self.note_class_attr(info, &attr, holds, range);
                     }
@@ -1011,9 +1074,18 @@ impl<'a> Summarizer<'a> {
     }
 
     fn walk_body(&mut self, body: &[Stmt]) {
+        let block = {
+            let scope = self.scope();
+            scope.next_block += 1;
+            let block = scope.next_block;
+            scope.blocks.push(block);
+            block
+        };
         for stmt in body {
             self.walk_stmt(stmt);
         }
+        self.close_block_checks(block);
+        self.scope().blocks.pop();
     }
 
     fn walk_stmt(&mut self, stmt: &Stmt) {
@@ -1053,6 +1125,15 @@ impl<'a> Summarizer<'a> {
             Stmt::AugAssign(a) => {
                 self.walk_target_parts(&a.target);
                 self.walk_expr(&a.value);
+                if let Expr::Name(n) = &*a.target {
+                    if self.is_local_name(n.id.as_str()) {
+                        // Rebinding a local: not the state it was read from.
+                        let scope = self.scope();
+                        scope.aliases.remove(n.id.as_str());
+                        scope.snapshots.remove(n.id.as_str());
+                        return self.scope().stmt = outer_stmt;
+                    }
+                }
                 if let Some(loc) = self.loc_of(&a.target) {
                     self.record(loc, AccessKind::ReadModifyWrite, &a.target);
                 }
@@ -1073,7 +1154,12 @@ impl<'a> Summarizer<'a> {
                 for target in &d.targets {
                     self.walk_target_parts(target);
                     if let Some(loc) = self.loc_of(target) {
-                        self.record(loc, AccessKind::Write, target);
+                        let kind = if matches!(loc, Loc::Item(_)) {
+                            AccessKind::Remove
+                        } else {
+                            AccessKind::Write
+                        };
+                        self.record(loc, kind, target);
                     }
                 }
             }
@@ -1090,6 +1176,7 @@ impl<'a> Summarizer<'a> {
             Stmt::If(i) => {
                 let acquired = self.acquire_in_test(&i.test);
                 self.walk_expr(&i.test);
+                let checks = self.open_checks(&i.test, i.range.start());
                 let saved = self.scope().locks.clone();
                 if let Some((lock, negated)) = &acquired {
                     if !negated {
@@ -1105,6 +1192,12 @@ impl<'a> Summarizer<'a> {
                     self.walk_body(&clause.body);
                     self.scope().locks = saved.clone();
                 }
+                let leaves: &[Stmt] = if i.elif_else_clauses.is_empty() {
+                    &i.body
+                } else {
+                    &[]
+                };
+                self.close_checks(checks, leaves, i.range.end());
                 // `if not L.acquire(...): return` leaves the lock held afterwards.
                 if let Some((lock, true)) = acquired {
                     self.scope().locks.push(lock);
@@ -1112,6 +1205,7 @@ impl<'a> Summarizer<'a> {
             }
             Stmt::For(f) => {
                 self.walk_expr(&f.iter);
+                self.note_iteration(&f.iter, header_range(stmt));
                 self.scope().loops.push(f.range);
                 self.walk_assign_target(&f.target, None);
                 let saved = self.scope().locks.clone();
@@ -1133,7 +1227,9 @@ impl<'a> Summarizer<'a> {
             }
             Stmt::With(w) => self.walk_with(w),
             Stmt::Try(t) => {
+                let first_access = self.func().accesses.len();
                 self.walk_body(&t.body);
+                let checks = self.open_key_error_checks(t, first_access);
                 let after_body = self.scope().locks.clone();
                 for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
                     if let Some(ty) = &h.type_ {
@@ -1145,6 +1241,7 @@ impl<'a> Summarizer<'a> {
                     self.walk_body(&h.body);
                     self.scope().locks = after_body.clone();
                 }
+                self.close_checks(checks, &[], t.range.end());
                 self.walk_body(&t.orelse);
                 self.walk_body(&t.finalbody);
             }
@@ -1267,11 +1364,76 @@ impl<'a> Summarizer<'a> {
                     .unwrap_or_else(|| Loc::Unknown(text.clone())),
             }
         };
+        let loc = self.unalias_lock(loc);
         Some(HeldLock {
             loc,
             text,
             range: expr.range(),
         })
+    }
+
+    /// A context manager that may hold a lock for its body: `with self.atomic():` or
+    /// `with self._guard:` (an object of a class with `__enter__`). The linker decides.
+    fn provided_lock(&self, expr: &Expr) -> Option<HeldLock> {
+        let callee = match expr {
+            Expr::Call(c) => self.callee_of(&c.func)?.0,
+            other => match self.holds_of(other)? {
+                Holds::Instance(class) => Callee::Method {
+                    class,
+                    name: "__enter__".into(),
+                },
+                _ => return None,
+            },
+        };
+        Some(HeldLock {
+            loc: Loc::Via(Box::new(callee)),
+            text: self.text(expr.range()).to_string(),
+            range: expr.range(),
+        })
+    }
+
+    /// A condition built on a lock is that lock.
+    fn unalias_lock(&self, loc: Loc) -> Loc {
+        match &loc {
+            Loc::Instance { class, attr } => {
+                let target = self
+                    .class_stack
+                    .iter()
+                    .rev()
+                    .find(|c| &c.qualname == class)
+                    .and_then(|c| c.lock_aliases.get(attr));
+                match target {
+                    Some(t) => Loc::Instance {
+                        class: class.clone(),
+                        attr: t.clone(),
+                    },
+                    None => loc,
+                }
+            }
+            Loc::Global(path) => {
+                let name = path
+                    .strip_prefix(self.module)
+                    .and_then(|r| r.strip_prefix('.'));
+                match name.and_then(|n| self.module_scope.lock_aliases.get(n)) {
+                    Some(t) => Loc::Global(format!("{}.{t}", self.module)),
+                    None => loc,
+                }
+            }
+            _ => loc,
+        }
+    }
+
+    /// `threading.Condition(<lock>)`: the expression of the lock it is built on.
+    fn condition_base<'e>(&self, value: &'e Expr) -> Option<&'e Expr> {
+        let Expr::Call(call) = value else { return None };
+        let path = self.module_path_of(&call.func)?;
+        if !path.ends_with(".Condition") {
+            return None;
+        }
+        call.arguments
+            .args
+            .first()
+            .or_else(|| call.arguments.find_keyword("lock").map(|k| &k.value))
     }
 
     fn is_local_name(&self, name: &str) -> bool {
@@ -1287,6 +1449,8 @@ impl<'a> Summarizer<'a> {
             self.walk_expr(&item.context_expr);
             if let Some(lock) = self.lock_of(&item.context_expr) {
                 self.func().acquires.push(lock.clone());
+                self.scope().locks.push(lock);
+            } else if let Some(lock) = self.provided_lock(&item.context_expr) {
                 self.scope().locks.push(lock);
             }
             let holds = match &item.context_expr {
@@ -1359,7 +1523,19 @@ impl<'a> Summarizer<'a> {
                     Expr::Name(_) | Expr::Attribute(_) => self.loc_of(v),
                     _ => None,
                 });
+                let snapshot =
+                    value.and_then(|v| self.snapshot_of(v).or_else(|| self.derived_snapshot(v)));
+                let is_call = value.is_some_and(|v| made_of(v) == Made::Call);
                 let scope = self.scope();
+                if is_call {
+                    scope.built.insert(id.clone());
+                } else {
+                    scope.built.remove(&id);
+                }
+                scope.snapshots.remove(&id);
+                if let Some(snapshot) = snapshot {
+                    scope.snapshots.insert(id.clone(), snapshot);
+                }
                 let innermost_loop = scope.loops.last().copied();
                 scope.bound_in.insert(id.clone(), innermost_loop);
                 scope.aliases.remove(&id);
@@ -1376,25 +1552,120 @@ impl<'a> Summarizer<'a> {
         let Some(loc) = self.loc_of(target) else {
             return;
         };
-        let kind = match value {
-            Some(v) if reads_target(v, target) => AccessKind::ReadModifyWrite,
-            _ => AccessKind::Write,
+        let (kind, split) = match value {
+            Some(v) if reads_target(v, target) => (AccessKind::ReadModifyWrite, None),
+            Some(v) => match self.split_read(v, &loc) {
+                Some(snap) => (AccessKind::ReadModifyWrite, Some(snap)),
+                None => (AccessKind::Write, None),
+            },
+            None => (AccessKind::Write, None),
         };
-        self.record(loc, kind, target);
+        let made = value.map(|v| match v {
+            Expr::Name(n)
+                if self
+                    .scopes
+                    .last()
+                    .is_some_and(|s| s.built.contains(n.id.as_str())) =>
+            {
+                Made::Call
+            }
+            other => made_of(other),
+        });
+        self.record_made(loc, kind, target, made, split.as_ref());
+    }
+
+    /// A local computed from a snapshot in the same block carries it: `m = n + 1`.
+    fn derived_snapshot(&self, value: &Expr) -> Option<Snapshot> {
+        let scope = self.scopes.last()?;
+        if scope.snapshots.is_empty() {
+            return None;
+        }
+        let block = scope.blocks.last().copied()?;
+        let mut names = Vec::new();
+        collect_names(value, &mut names);
+        names
+            .into_iter()
+            .find_map(|n| scope.snapshots.get(n).filter(|s| s.block == block).cloned())
+    }
+
+    /// A local assigned a value read from shared state: `n = self.n`, `n = len(self.items)`.
+    fn snapshot_of(&self, value: &Expr) -> Option<Snapshot> {
+        let read = match value {
+            Expr::Call(c)
+                if matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "len")
+                    && c.arguments.args.len() == 1 =>
+            {
+                &c.arguments.args[0]
+            }
+            other => other,
+        };
+        let loc = match read {
+            Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_) => self.loc_of(read)?,
+            _ => return None,
+        };
+        if !self.is_variable_path(&loc) {
+            return None;
+        }
+        let scope = self.scopes.last()?;
+        Some(Snapshot {
+            loc,
+            stmt: scope.stmt,
+            block: scope.blocks.last().copied()?,
+            locked: scope.locks.iter().any(crate::is_effective_lock),
+        })
     }
 
     fn record(&mut self, loc: Loc, kind: AccessKind, target: &Expr) {
+        self.record_made(loc, kind, target, None, None);
+    }
+
+    /// Records an access; `made` says how a written value was made, `split` is the read of a
+    /// read-modify-write split over statements.
+    fn record_made(
+        &mut self,
+        loc: Loc,
+        kind: AccessKind,
+        target: &Expr,
+        made: Option<Made>,
+        split: Option<&Snapshot>,
+    ) {
+        self.note_act(&loc, kind, target.range(), made);
         let text = self.text(target.range()).to_string();
         let scope = self.scopes.last().expect("scope");
+        let (stmt, second) = match split {
+            Some(snap) => (
+                TextRange::new(snap.stmt.start(), scope.stmt.end()),
+                Some(snap.stmt),
+            ),
+            None => (scope.stmt, None),
+        };
         let access = Access {
             loc,
             kind,
             range: target.range(),
-            stmt: scope.stmt,
+            stmt,
             locks: scope.locks.clone(),
             text,
+            second,
         };
         self.func().accesses.push(access);
+    }
+
+    /// The read a written value relies on, when the read was made by an earlier statement of
+    /// the same block into a local, and neither holds a lock.
+    fn split_read(&self, value: &Expr, written: &Loc) -> Option<Snapshot> {
+        let scope = self.scopes.last()?;
+        if scope.snapshots.is_empty() || scope.locks.iter().any(crate::is_effective_lock) {
+            return None;
+        }
+        let block = scope.blocks.last().copied()?;
+        let mut names = Vec::new();
+        collect_names(value, &mut names);
+        names.into_iter().find_map(|name| {
+            let snap = scope.snapshots.get(name)?;
+            (snap.block == block && !snap.locked && same_owner(&snap.loc, written))
+                .then(|| snap.clone())
+        })
     }
 
     // ----- expressions --------------------------------------------------------------------
@@ -1443,6 +1714,12 @@ impl<'a> Summarizer<'a> {
                 }
                 self.walk_comprehension(&c.generators, &elts)
             }
+            Expr::Yield(y) => {
+                if let Some(v) = &y.value {
+                    self.walk_expr(v);
+                }
+                self.note_yield();
+            }
             Expr::Named(n) => {
                 self.walk_expr(&n.value);
                 self.walk_assign_target(&n.target, Some(&n.value));
@@ -1455,6 +1732,27 @@ impl<'a> Summarizer<'a> {
                 }
             }
         }
+    }
+
+    /// The first `yield` of a `@contextmanager`: the locks held there are held by the body of
+    /// a `with` on it.
+    fn note_yield(&mut self) {
+        let index = self.scopes.last().map_or(0, |s| s.index);
+        let is_context_manager = self.functions[index]
+            .decorators
+            .iter()
+            .any(|d| d.ends_with("contextmanager"));
+        if !is_context_manager || !self.functions[index].provides_locks.is_empty() {
+            return;
+        }
+        let held: Vec<HeldLock> = self
+            .scope()
+            .locks
+            .iter()
+            .filter(|l| crate::is_effective_lock(l))
+            .cloned()
+            .collect();
+        self.functions[index].provides_locks = held;
     }
 
     /// Whether a global location is a variable (not a function, class or module path).
@@ -1487,6 +1785,7 @@ impl<'a> Summarizer<'a> {
         for (i, g) in generators.iter().enumerate() {
             if i == 0 {
                 self.walk_expr(&g.iter);
+                self.note_iteration(&g.iter, g.range);
             }
             let mut names = Vec::new();
             collect_bound_names(&g.target, &mut names);
@@ -1565,7 +1864,7 @@ impl<'a> Summarizer<'a> {
                 if MUTATORS.contains(&a.attr.id.as_str()) {
                     if let Some(loc) = self.loc_of(&a.value) {
                         if self.is_variable_path(&loc) {
-                            self.record_mutation(loc, &a.value);
+                            self.record_mutation(loc, &a.value, a.attr.id.as_str());
                         }
                     }
                 }
@@ -1606,9 +1905,9 @@ impl<'a> Summarizer<'a> {
         }
     }
 
-    fn record_mutation(&mut self, loc: Loc, container: &Expr) {
+    fn record_mutation(&mut self, loc: Loc, container: &Expr, method: &str) {
         let item = Loc::Item(Box::new(loc));
-        self.record(item, AccessKind::Write, container);
+        self.record(item, Self::mutation_kind(method), container);
     }
 
     /// What a call's function expression refers to.
@@ -2180,4 +2479,35 @@ fn reads_target(value: &Expr, target: &Expr) -> bool {
     };
     finder.visit_expr(value);
     finder.found
+}
+
+/// Names read anywhere in an expression.
+fn collect_names<'e>(expr: &'e Expr, out: &mut Vec<&'e str>) {
+    struct Names<'o, 'e>(&'o mut Vec<&'e str>);
+    impl<'e> Visitor<'e> for Names<'_, 'e> {
+        fn visit_expr(&mut self, expr: &'e Expr) {
+            if let Expr::Name(n) = expr {
+                self.0.push(n.id.as_str());
+            }
+            if !matches!(expr, Expr::Lambda(_)) {
+                visitor::walk_expr(self, expr);
+            }
+        }
+    }
+    Names(out).visit_expr(expr);
+}
+
+/// Whether a write to `written` can lose an update made to `read` (the same state, or a
+/// sibling attribute of the same object or module kept in step with it).
+fn same_owner(read: &Loc, written: &Loc) -> bool {
+    if read == written {
+        return true;
+    }
+    match (read.root(), written.root()) {
+        (Loc::Instance { class: a, .. }, Loc::Instance { class: b, .. }) => a == b,
+        (Loc::Global(a), Loc::Global(b)) => {
+            a.rsplit_once('.').map(|x| x.0) == b.rsplit_once('.').map(|x| x.0)
+        }
+        _ => false,
+    }
 }

@@ -1,6 +1,7 @@
 //! Words shared by the race rules: how to name a function, a piece of state, and the
 //! evidence that code runs concurrently; the related locations that explain a race.
 
+use crate::{Finding, FixRequest, Rule};
 use racelint_analysis::{Analysis, Evidence, FnId, Race, Resolved};
 use racelint_diagnostics::TextRange;
 use racelint_index::{Callee, Loc};
@@ -68,7 +69,7 @@ pub fn state_phrase(analysis: &Analysis<'_>, loc: &Loc, text: &str) -> String {
             let name = name.split('.').next().unwrap_or(name);
             format!("`{text}` (`{name}` is a local of `{outer}` shared with nested functions)")
         }
-        Loc::Param { .. } | Loc::Unknown(_) => format!("`{text}`"),
+        Loc::Param { .. } | Loc::Unknown(_) | Loc::Via(_) => format!("`{text}`"),
     }
 }
 
@@ -250,5 +251,84 @@ pub fn explain(analysis: &Analysis<'_>, race: &Race) -> Explanation {
         why,
         related,
         notes,
+    }
+}
+
+/// The parts every race finding shares: the explanation, the lock that guards the same state
+/// elsewhere (as a related location and a help note), and what a fix needs.
+pub struct RaceParts {
+    pub state: String,
+    pub why: String,
+    pub related: Vec<(u32, TextRange, String)>,
+    pub notes: Vec<String>,
+    pub fix: FixRequest,
+}
+
+pub fn race_parts(analysis: &Analysis<'_>, race: &Race, help_subject: &str) -> RaceParts {
+    let access = analysis.access(race.access);
+    let state = state_phrase(analysis, &race.loc, &access.text);
+    let explanation = explain(analysis, race);
+    let mut related = explanation.related;
+    let guard = analysis.guard_of(&race.loc).map(|(id, lock)| {
+        related.push((
+            id.func.module,
+            lock.range,
+            format!("`{}` guards `{}` here", lock.text, analysis.access(id).text),
+        ));
+        (
+            lock.text.clone(),
+            analysis.linker.canonical_loc(&lock.loc),
+            id.func.module,
+        )
+    });
+    let mut notes = explanation.notes;
+    notes.push(match &guard {
+        Some((text, _, _)) => {
+            format!("help: hold `{text}` around {help_subject}, as the other accesses do")
+        }
+        None => format!(
+            "help: hold one lock around {help_subject} and every other update of this state"
+        ),
+    });
+    let function = analysis.linker.function(race.access.func);
+    let class = function.class.map(|ci| {
+        analysis.modules()[race.access.func.module as usize].classes[ci]
+            .qualname
+            .clone()
+    });
+    RaceParts {
+        state,
+        why: explanation.why,
+        related,
+        notes,
+        fix: FixRequest {
+            stmt: access.stmt,
+            loc: race.loc.clone(),
+            guard,
+            function: function.qualname.clone(),
+            class,
+        },
+    }
+}
+
+impl RaceParts {
+    pub fn finding(
+        self,
+        rule: &'static Rule,
+        race: &Race,
+        range: TextRange,
+        message: String,
+        label: &str,
+    ) -> Finding {
+        Finding {
+            rule,
+            module: race.access.func.module,
+            range,
+            message,
+            label: label.into(),
+            related: self.related,
+            notes: self.notes,
+            fix: Some(self.fix),
+        }
     }
 }

@@ -53,6 +53,15 @@ pub fn check(analysis: &Analysis<'_>, selection: &Selection) -> Vec<Finding> {
     if selection.is_enabled(rules::unlocked_rmw::RULE.code) {
         rules::unlocked_rmw::check(analysis, &mut findings);
     }
+    if selection.is_enabled(rules::check_then_act::RULE.code) {
+        rules::check_then_act::check(analysis, &mut findings);
+    }
+    if selection.is_enabled(rules::lazy_init::RULE.code) {
+        rules::lazy_init::check(analysis, &mut findings);
+    }
+    if selection.is_enabled(rules::iteration::RULE.code) {
+        rules::iteration::check(analysis, &mut findings);
+    }
     findings
 }
 

@@ -18,7 +18,13 @@ pub struct Rule {
     pub doc: &'static str,
 }
 
-pub static RULES: &[Rule] = &[rules::syntax_error::RULE, rules::unlocked_rmw::RULE];
+pub static RULES: &[Rule] = &[
+    rules::syntax_error::RULE,
+    rules::unlocked_rmw::RULE,
+    rules::check_then_act::RULE,
+    rules::lazy_init::RULE,
+    rules::iteration::RULE,
+];
 
 /// Looks a rule up by code (`RL101`) or name (`unlocked-read-modify-write`), ignoring case.
 pub fn rule(code_or_name: &str) -> Option<&'static Rule> {

@@ -1,2 +1,5 @@
+pub mod check_then_act;
+pub mod iteration;
+pub mod lazy_init;
 pub mod syntax_error;
 pub mod unlocked_rmw;

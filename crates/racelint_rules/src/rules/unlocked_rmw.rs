@@ -2,8 +2,10 @@ use racelint_analysis::Analysis;
 use racelint_diagnostics::Severity;
 use racelint_index::AccessKind;
 
-use crate::describe::{explain, state_phrase};
-use crate::{Finding, FixRequest, Rule};
+use racelint_diagnostics::TextRange;
+
+use crate::describe::race_parts;
+use crate::{Finding, Rule};
 
 pub const RULE: Rule = Rule {
     code: "RL101",
@@ -79,54 +81,25 @@ thread started once whose state no other running code writes.
 pub fn check(analysis: &Analysis<'_>, out: &mut Vec<Finding>) {
     for race in analysis.unlocked_races(&[AccessKind::ReadModifyWrite]) {
         let access = analysis.access(race.access);
-        let state = state_phrase(analysis, &race.loc, &access.text);
-        let explanation = explain(analysis, &race);
-        let mut related = explanation.related;
-        let guard = analysis.guard_of(&race.loc).map(|(id, lock)| {
-            related.push((
-                id.func.module,
-                lock.range,
-                format!("`{}` guards `{}` here", lock.text, analysis.access(id).text),
-            ));
-            (
-                lock.text.clone(),
-                analysis.linker.canonical_loc(&lock.loc),
-                id.func.module,
-            )
-        });
-        let mut notes = explanation.notes;
-        notes.push(match &guard {
-            Some((text, _, _)) => {
-                format!("help: hold `{text}` around this update, as the other accesses do")
+        let mut parts = race_parts(analysis, &race, "this update");
+        let (message, label) = match access.second {
+            // Read into a local by one statement, written back by a later one.
+            Some(read) => {
+                parts.related.insert(0, (race.access.func.module, read, "read here into a local".into()));
+                (
+                    format!("unsynchronized read-modify-write of {}, split over statements: {}", parts.state, parts.why),
+                    "written back here from a value read earlier, with no lock held",
+                )
             }
-            None => {
-                "help: hold one lock around every update of this state (`with lock:`)".to_string()
-            }
-        });
-        let function = analysis.linker.function(race.access.func);
-        let class = function.class.map(|ci| {
-            analysis.modules()[race.access.func.module as usize].classes[ci]
-                .qualname
-                .clone()
-        });
-        out.push(Finding {
-            rule: &RULE,
-            module: race.access.func.module,
-            range: access.stmt,
-            message: format!(
-                "unsynchronized read-modify-write of {state}: {}",
-                explanation.why
+            None => (
+                format!("unsynchronized read-modify-write of {}: {}", parts.state, parts.why),
+                "read, modified and written back with no lock held",
             ),
-            label: "read, modified and written back with no lock held".into(),
-            related,
-            notes,
-            fix: Some(FixRequest {
-                stmt: access.stmt,
-                loc: race.loc.clone(),
-                guard,
-                function: function.qualname.clone(),
-                class,
-            }),
-        });
+        };
+        let range = match access.second {
+            Some(_) => TextRange::new(access.range.start(), access.stmt.end()),
+            None => access.stmt,
+        };
+        out.push(parts.finding(&RULE, &race, range, message, label));
     }
 }

@@ -1,0 +1,84 @@
+use racelint_analysis::Analysis;
+use racelint_diagnostics::Severity;
+
+use crate::describe::{function_name, race_parts};
+use crate::{Finding, Rule};
+
+pub const RULE: Rule = Rule {
+    code: "RL401",
+    name: "iteration-over-shared-mutable",
+    summary: "A shared dict, set or list is iterated while another thread may add or remove items, with no lock in common.",
+    severity: Severity::Warning,
+    fixable: false,
+    doc: r#"
+## What it does
+Finds iteration over a shared container — `for k in d`, `for k, v in d.items()`,
+comprehensions — in code that can run while another thread inserts into it or removes
+from it (`d[k] = v`, `del d[k]`, `pop`, `clear`, `update`, `add`, `discard`, `append` …)
+with no lock held by both.
+
+## Why is this bad?
+Iterating a dict or set that changes size raises
+`RuntimeError: dictionary changed size during iteration`; a list being changed is walked
+past items or over the same item twice. With the GIL this needed a thread switch at an
+unlucky moment; on free-threaded CPython both threads really run at once.
+
+## Example
+```python
+def report():
+    for name, hits in counters.items():
+        print(name, hits)
+
+def record(name):
+    with counters_lock:
+        counters[name] = counters.get(name, 0) + 1
+```
+
+## Use instead
+Take a snapshot under the lock that guards the mutations, then iterate the snapshot:
+
+```python
+def report():
+    with counters_lock:
+        items = list(counters.items())
+    for name, hits in items:
+        print(name, hits)
+```
+
+`list(d)`, `sorted(d)`, `d.copy()` make a snapshot in one step and are not reported.
+
+## Not reported
+Iteration and mutation under one lock, containers owned by one thread, and iteration in code
+that nothing mutates concurrently.
+"#,
+};
+
+pub fn check(analysis: &Analysis<'_>, out: &mut Vec<Finding>) {
+    for race in analysis.iteration_races() {
+        let access = analysis.access(race.access);
+        let mut parts = race_parts(
+            analysis,
+            &race,
+            "the iteration (or take a snapshot under it)",
+        );
+        let Some(conflict) = &race.conflict else {
+            continue;
+        };
+        let mutation = analysis.access(conflict.access);
+        let mutator = function_name(analysis, conflict.access.func);
+        parts.related.insert(
+            0,
+            (
+                conflict.access.func.module,
+                mutation.stmt,
+                format!("{mutator} changes it here with no lock in common"),
+            ),
+        );
+        let container = parts.state.trim_start_matches("an item of ").to_string();
+        let message = format!(
+            "iteration over {container} while another thread may change it: {}",
+            parts.why
+        );
+        out.push(parts.finding(&RULE, &race, access.range, message, "iterated here"));
+    }
+}
