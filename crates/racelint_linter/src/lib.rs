@@ -3,6 +3,7 @@
 //! Used by the command line and by the language server.
 
 mod discover;
+pub mod fix;
 mod source;
 
 use std::collections::HashMap;
@@ -144,6 +145,7 @@ fn materialize(
             .or_insert_with(|| sources(&summaries[module as usize].path).unwrap_or_default())
             .clone()
     };
+    let mut fixes = fix::build_fixes(summaries, &findings, sources).into_iter();
     let mut out = Vec::with_capacity(findings.len());
     for finding in findings {
         let summary = &summaries[finding.module as usize];
@@ -170,7 +172,7 @@ fn materialize(
             label: finding.label,
             related,
             notes: finding.notes,
-            fix: None,
+            fix: fixes.next().flatten(),
         });
     }
     out

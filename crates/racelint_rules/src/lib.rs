@@ -4,6 +4,7 @@
 //! once it has the sources at hand.
 
 mod describe;
+pub mod fix;
 pub mod registry;
 pub mod rules;
 

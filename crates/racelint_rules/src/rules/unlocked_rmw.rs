@@ -12,7 +12,7 @@ pub const RULE: Rule = Rule {
     name: "unlocked-read-modify-write",
     summary: "Shared state is read, modified and written back with no lock held, in code that runs in several threads at once.",
     severity: Severity::Warning,
-    fixable: false,
+    fixable: true,
     doc: r#"
 ## What it does
 Finds read-modify-write updates of shared state — `x += 1`, `x = x + 1`, `self.n -= 1`,

@@ -1,0 +1,363 @@
+//! Fixes for races: put the racing statements under `with <lock>:`.
+//!
+//! A fix is data — edits of the diagnostic's own file plus an applicability — so the command
+//! line (`--fix`) and the editor (quick fixes) apply the same thing. [`FileFixer`] re-parses a
+//! file once and builds the fix of each finding in it from the finding's [`FixRequest`]:
+//! which statements to wrap, which state they touch and which lock guards it elsewhere.
+//!
+//! The lock, in order of preference: the lock the analysis saw guarding the same state
+//! (when its text means the same lock at the race), a suitable lock already in scope, or a
+//! new dedicated one. Reusing a lock is unsafe when the wrapped code calls something that
+//! might take the same non-reentrant lock (a deadlock); a new lock is safe. Code that
+//! `await`s or `yield`s is never wrapped; code that `return`s, or runs in an `async def`,
+//! gets an unsafe fix.
+
+mod lock;
+mod text;
+mod tree;
+mod wrap;
+
+use std::collections::HashSet;
+
+use racelint_diagnostics::{Applicability, Fix};
+use racelint_index::ModuleSummary;
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, PySourceType, PythonVersion, Stmt};
+use ruff_python_parser::{parse_unchecked, ParseOptions, Parsed};
+use ruff_text_size::Ranged;
+
+use crate::{Finding, FixRequest};
+use lock::{LockKind, Origin};
+use text::Text;
+use tree::{assignment, locate, Located};
+
+fn parse(source: &str) -> Option<Parsed<ast::ModModule>> {
+    racelint_index::prescan(source).ok()?;
+    let options =
+        ParseOptions::from(PySourceType::Python).with_target_version(PythonVersion::PY314);
+    let parsed = parse_unchecked(source, options).try_into_module()?;
+    parsed.has_no_syntax_errors().then_some(parsed)
+}
+
+/// Whether `source` parses with no syntax error (the check every fixed file must pass before
+/// it is written). Deeply nested input that the parser could not survive counts as failing.
+pub fn parses_cleanly(source: &str) -> bool {
+    parse(source).is_some()
+}
+
+/// Builds the fixes of the findings of one file.
+pub struct FileFixer<'a> {
+    summary: &'a ModuleSummary,
+    module: u32,
+    parsed: Parsed<ast::ModModule>,
+    text: Text<'a>,
+    top_names: HashSet<String>,
+}
+
+impl<'a> FileFixer<'a> {
+    /// Parses `source`, the text of module `module` summarized as `summary`. `None` when
+    /// the file has syntax errors: racelint does not rewrite a file it cannot fully read.
+    pub fn new(source: &'a str, summary: &'a ModuleSummary, module: u32) -> Option<FileFixer<'a>> {
+        let parsed = parse(source)?;
+        let text = Text::new(source, parsed.tokens());
+        let top_names = top_level_names(&parsed.syntax().body);
+        Some(FileFixer {
+            summary,
+            module,
+            parsed,
+            text,
+            top_names,
+        })
+    }
+
+    /// The fix of a finding of this file, if its rule asks for one and one can be built.
+    pub fn fix(&self, finding: &Finding) -> Option<Fix> {
+        if finding.module != self.module {
+            return None;
+        }
+        self.wrap_in_lock(finding.fix.as_ref()?)
+    }
+
+    /// Wraps the statements of `request.stmt` in `with <lock>:`, choosing the lock and
+    /// creating it when needed.
+    pub fn wrap_in_lock(&self, request: &FixRequest) -> Option<Fix> {
+        let body = &self.parsed.syntax().body;
+        let located = locate(body, request.stmt)?;
+        // The statements must start where the request says (a stale text would not).
+        if located.stmts()[0].start() != request.stmt.start() {
+            return None;
+        }
+        // A threading lock held across `await` blocks the event loop; held across `yield`
+        // it stays taken while the generator is suspended. Neither is offered.
+        let effects = Effects::of(located.stmts());
+        if effects.awaits || effects.yields {
+            return None;
+        }
+        let ctx = Ctx {
+            text: &self.text,
+            summary: self.summary,
+            module_body: body,
+            module_idx: self.module,
+            located: &located,
+            request,
+            top_names: &self.top_names,
+        };
+        let choice = lock::choose(&ctx)?;
+        let mut applicability = match (&choice.origin, choice.kind) {
+            (Origin::New, _) | (_, LockKind::Reentrant) => Applicability::Safe,
+            (_, LockKind::Semaphore) => Applicability::Unsafe,
+            (_, LockKind::Plain | LockKind::Unknown) if effects.calls => Applicability::Unsafe,
+            _ => Applicability::Safe,
+        };
+        let in_async = located.function().is_some_and(|(_, f)| f.is_async);
+        if effects.returns || in_async {
+            applicability = Applicability::Unsafe;
+        }
+        let wrap = wrap::wrap(&self.text, &located, &choice.text)?;
+        let mut message = format!("wrap in `with {}:`", choice.text);
+        match choice.origin {
+            Origin::Guard => message.push_str(", the lock that guards this state elsewhere"),
+            Origin::InScope => {}
+            Origin::New => {
+                message.push_str(", ");
+                message.push_str(choice.place);
+            }
+        }
+        let mut edits = choice.edits;
+        edits.push(wrap);
+        Fix::new(message, applicability, edits)
+    }
+}
+
+/// What a fix needs to know while choosing the lock.
+pub(crate) struct Ctx<'a> {
+    pub text: &'a Text<'a>,
+    pub summary: &'a ModuleSummary,
+    pub module_body: &'a [Stmt],
+    pub module_idx: u32,
+    pub located: &'a Located<'a>,
+    pub request: &'a FixRequest,
+    pub top_names: &'a HashSet<String>,
+}
+
+impl Ctx<'_> {
+    fn top_class(&self, name: &str) -> Option<&ast::StmtClassDef> {
+        self.module_body.iter().find_map(|s| match s {
+            Stmt::ClassDef(c) if c.name.as_str() == name => Some(c),
+            _ => None,
+        })
+    }
+
+    fn class_summary(
+        &self,
+        class_def: &ast::StmtClassDef,
+    ) -> Option<&racelint_index::ClassSummary> {
+        self.summary
+            .classes
+            .iter()
+            .find(|c| c.range == class_def.range)
+    }
+
+    /// Whether a function around the race binds `name` itself (a parameter or a local),
+    /// hiding the module-level name.
+    fn bound_locally(&self, name: &str) -> bool {
+        self.located.functions().any(|f| {
+            let param = f.parameters.iter().any(|p| p.name().as_str() == name);
+            let mut global = false;
+            let mut assigned = false;
+            tree::walk_stmts(&f.body, false, &mut |s| match s {
+                Stmt::Global(g) if g.names.iter().any(|n| n.as_str() == name) => global = true,
+                other => {
+                    if let Some((targets, _)) = assignment(other) {
+                        if targets
+                            .iter()
+                            .any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == name))
+                        {
+                            assigned = true;
+                        }
+                    }
+                }
+            });
+            param || (assigned && !global)
+        })
+    }
+}
+
+/// Names bound at module level: assignments, definitions, imports (also inside top-level
+/// `if`/`try` blocks).
+fn top_level_names(body: &[Stmt]) -> HashSet<String> {
+    fn targets(expr: &Expr, out: &mut HashSet<String>) {
+        match expr {
+            Expr::Name(n) => {
+                out.insert(n.id.to_string());
+            }
+            Expr::Tuple(t) => t.elts.iter().for_each(|e| targets(e, out)),
+            Expr::List(l) => l.elts.iter().for_each(|e| targets(e, out)),
+            Expr::Starred(s) => targets(&s.value, out),
+            _ => {}
+        }
+    }
+    let mut out = HashSet::new();
+    tree::walk_stmts(body, false, &mut |s| match s {
+        Stmt::FunctionDef(f) => {
+            out.insert(f.name.to_string());
+        }
+        Stmt::ClassDef(c) => {
+            out.insert(c.name.to_string());
+        }
+        Stmt::Import(i) => {
+            for a in &i.names {
+                let bound = match &a.asname {
+                    Some(n) => n.to_string(),
+                    None => a.name.split('.').next().unwrap_or_default().to_string(),
+                };
+                out.insert(bound);
+            }
+        }
+        Stmt::ImportFrom(i) => {
+            for a in &i.names {
+                out.insert(a.asname.as_ref().unwrap_or(&a.name).to_string());
+            }
+        }
+        Stmt::AugAssign(a) => targets(&a.target, &mut out),
+        Stmt::For(f) => targets(&f.target, &mut out),
+        Stmt::With(w) => {
+            for item in &w.items {
+                if let Some(v) = &item.optional_vars {
+                    targets(v, &mut out);
+                }
+            }
+        }
+        other => {
+            if let Some((ts, _)) = assignment(other) {
+                ts.iter().for_each(|t| targets(t, &mut out));
+            }
+        }
+    });
+    out
+}
+
+/// What running the wrapped statements may do besides touching the state.
+#[derive(Default)]
+struct Effects {
+    /// Calls something that might take a lock (anything but a few builtins and container
+    /// methods).
+    calls: bool,
+    awaits: bool,
+    yields: bool,
+    returns: bool,
+}
+
+impl Effects {
+    fn of(stmts: &[Stmt]) -> Effects {
+        let mut effects = Effects::default();
+        for stmt in stmts {
+            effects.visit_stmt(stmt);
+        }
+        effects
+    }
+}
+
+/// Builtins that never run code that could take a lock of the program.
+const HARMLESS_BUILTINS: &[&str] = &[
+    "abs",
+    "all",
+    "any",
+    "bool",
+    "bytes",
+    "callable",
+    "chr",
+    "dict",
+    "divmod",
+    "enumerate",
+    "float",
+    "frozenset",
+    "hash",
+    "hex",
+    "id",
+    "int",
+    "isinstance",
+    "issubclass",
+    "len",
+    "list",
+    "max",
+    "min",
+    "oct",
+    "ord",
+    "pow",
+    "range",
+    "reversed",
+    "round",
+    "set",
+    "sorted",
+    "str",
+    "sum",
+    "tuple",
+    "type",
+    "zip",
+];
+
+/// Methods of the built-in containers (and strings) that do not call back into the program.
+const HARMLESS_METHODS: &[&str] = &[
+    "add",
+    "append",
+    "appendleft",
+    "clear",
+    "copy",
+    "count",
+    "difference",
+    "discard",
+    "extend",
+    "get",
+    "index",
+    "insert",
+    "intersection",
+    "items",
+    "join",
+    "keys",
+    "lower",
+    "pop",
+    "popitem",
+    "popleft",
+    "remove",
+    "setdefault",
+    "split",
+    "strip",
+    "union",
+    "update",
+    "upper",
+    "values",
+];
+
+impl<'a> Visitor<'a> for Effects {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+            Stmt::Return(_) => {
+                self.returns = true;
+                visitor::walk_stmt(self, stmt);
+            }
+            _ => visitor::walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        match expr {
+            Expr::Lambda(_) => return,
+            Expr::Await(_) => self.awaits = true,
+            Expr::Yield(_) | Expr::YieldFrom(_) => self.yields = true,
+            Expr::Call(call) => {
+                let harmless = match &*call.func {
+                    Expr::Name(n) => HARMLESS_BUILTINS.contains(&n.id.as_str()),
+                    Expr::Attribute(a) => HARMLESS_METHODS.contains(&a.attr.as_str()),
+                    _ => false,
+                };
+                if !harmless {
+                    self.calls = true;
+                }
+            }
+            _ => {}
+        }
+        visitor::walk_expr(self, expr);
+    }
+}
