@@ -1630,6 +1630,12 @@ impl<'a> Summarizer<'a> {
         split: Option<&Snapshot>,
     ) {
         self.note_act(&loc, kind, target.range(), made);
+        if kind == AccessKind::Write && !matches!(loc, Loc::Item(_)) {
+            // `items = self.items; self.items = []`: the local now holds a detached object.
+            if let Some(scope) = self.scopes.last_mut() {
+                scope.aliases.retain(|_, aliased| aliased != &loc);
+            }
+        }
         let text = self.text(target.range()).to_string();
         let scope = self.scopes.last().expect("scope");
         let (stmt, second) = match split {

@@ -266,7 +266,13 @@ pub struct RaceParts {
 
 pub fn race_parts(analysis: &Analysis<'_>, race: &Race, help_subject: &str) -> RaceParts {
     let access = analysis.access(race.access);
-    let state = state_phrase(analysis, &race.loc, &access.text);
+    // Name instance state by the class whose code touches it, not the base that owns it.
+    let shown = if matches!(access.loc.root(), Loc::Instance { .. }) {
+        &access.loc
+    } else {
+        &race.loc
+    };
+    let state = state_phrase(analysis, shown, &access.text);
     let explanation = explain(analysis, race);
     let mut related = explanation.related;
     let guard = analysis.guard_of(&race.loc).map(|(id, lock)| {
