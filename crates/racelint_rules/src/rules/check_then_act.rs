@@ -10,7 +10,7 @@ pub const RULE: Rule = Rule {
     name: "unlocked-check-then-act",
     summary: "A test of shared state is followed by an action that relies on it, with no lock held across both, in code that runs in several threads at once.",
     severity: Severity::Warning,
-    fixable: false,
+    fixable: true,
     doc: r#"
 ## What it does
 Finds a test of shared state followed by an action that is only right while the test still

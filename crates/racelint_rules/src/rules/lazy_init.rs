@@ -10,7 +10,7 @@ pub const RULE: Rule = Rule {
     name: "unlocked-lazy-init",
     summary: "Shared state is initialized on first use without a lock, so several threads can initialize it at once.",
     severity: Severity::Warning,
-    fixable: false,
+    fixable: true,
     doc: r#"
 ## What it does
 Finds lazy initialization of shared state with no lock held across the test and the
@@ -91,12 +91,17 @@ pub fn check(analysis: &Analysis<'_>, out: &mut Vec<Finding>) {
             "lazy initialization of {} without a lock: {}",
             parts.state, parts.why
         );
-        out.push(parts.finding(
+        let mut finding = parts.finding(
             &RULE,
             &race,
             access.range,
             message,
             "tested here with no lock held",
-        ));
+        );
+        if act_locked {
+            // Wrapping the test in the lock the assignment already takes would nest it.
+            finding.fix = None;
+        }
+        out.push(finding);
     }
 }
