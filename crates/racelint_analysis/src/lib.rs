@@ -3,6 +3,7 @@
 //! run in two threads at once with no common lock?").
 
 mod concurrency;
+mod fxhash;
 mod link;
 
 use std::collections::HashMap;

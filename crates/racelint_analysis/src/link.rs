@@ -1,8 +1,9 @@
 //! Linking: resolve dotted paths across modules (imports, re-exports, packages), classes and
 //! their bases, methods, and the call graph.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
+use crate::fxhash::FxHashMap;
 use racelint_index::{Callee, Loc, ModuleSummary, Receiver, TextRange, TextSize};
 
 /// A function of the program: module index and function index within it.
@@ -41,19 +42,26 @@ pub struct Edge {
 
 pub struct Linker<'p> {
     pub modules: &'p [ModuleSummary],
-    by_module: HashMap<&'p str, Vec<u32>>,
-    functions: HashMap<&'p str, FnId>,
-    classes: HashMap<&'p str, ClassId>,
-    imports: Vec<HashMap<&'p str, &'p str>>,
+    by_module: FxHashMap<&'p str, Vec<u32>>,
+    functions: FxHashMap<&'p str, FnId>,
+    classes: FxHashMap<&'p str, ClassId>,
+    imports: Vec<FxHashMap<&'p str, &'p str>>,
+    /// The resolved bases of every class (module, class, base), filled once linking works.
+    class_bases: Vec<Vec<Vec<Resolved>>>,
 }
 
 const MAX_ALIAS_HOPS: usize = 16;
 
 impl<'p> Linker<'p> {
     pub fn new(modules: &'p [ModuleSummary]) -> Self {
-        let mut by_module: HashMap<&str, Vec<u32>> = HashMap::new();
-        let mut functions = HashMap::new();
-        let mut classes = HashMap::new();
+        let function_count = modules.iter().map(|m| m.functions.len()).sum();
+        let class_count = modules.iter().map(|m| m.classes.len()).sum();
+        let mut by_module: FxHashMap<&str, Vec<u32>> = FxHashMap::default();
+        by_module.reserve(modules.len());
+        let mut functions = FxHashMap::default();
+        functions.reserve(function_count);
+        let mut classes = FxHashMap::default();
+        classes.reserve(class_count);
         let mut imports = Vec::with_capacity(modules.len());
         for (mi, m) in modules.iter().enumerate() {
             by_module
@@ -79,13 +87,24 @@ impl<'p> Linker<'p> {
                     .collect(),
             );
         }
-        Linker {
+        let mut linker = Linker {
             modules,
             by_module,
             functions,
             classes,
             imports,
-        }
+            class_bases: Vec::new(),
+        };
+        linker.class_bases = modules
+            .iter()
+            .map(|m| {
+                m.classes
+                    .iter()
+                    .map(|c| c.bases.iter().map(|b| linker.resolve(b)).collect())
+                    .collect()
+            })
+            .collect();
+        linker
     }
 
     pub fn function(&self, id: FnId) -> &'p racelint_index::FunctionSummary {
@@ -122,28 +141,30 @@ impl<'p> Linker<'p> {
     /// becomes `<target of name>.rest`; `pkg.Class.attr` where `attr` is inherited becomes
     /// `Base.attr`.
     fn rewrite_once(&self, path: &str) -> Option<String> {
-        let parts: Vec<&str> = path.split('.').collect();
-        for split in (1..parts.len()).rev() {
-            let prefix = parts[..split].join(".");
-            if let Some(ms) = self.by_module.get(prefix.as_str()) {
-                let name = parts[split];
-                let rest = &parts[split + 1..];
+        // Longest prefix first: each dot, from the right, splits `prefix.name.rest`.
+        for (dot, _) in path.rmatch_indices('.') {
+            let prefix = &path[..dot];
+            let after = &path[dot + 1..];
+            let (name, rest) = match after.find('.') {
+                Some(end) => (&after[..end], Some(&after[end..])),
+                None => (after, None),
+            };
+            if let Some(ms) = self.by_module.get(prefix) {
                 for &m in ms {
                     if let Some(target) = self.imports[m as usize].get(name) {
-                        let mut out = target.to_string();
-                        for r in rest {
-                            out.push('.');
-                            out.push_str(r);
-                        }
+                        let mut out =
+                            String::with_capacity(target.len() + rest.map_or(0, str::len));
+                        out.push_str(target);
+                        out.push_str(rest.unwrap_or_default());
                         return Some(out);
                     }
                 }
                 return None;
             }
-            if let Some(class) = self.classes.get(prefix.as_str()) {
+            if let Some(class) = self.classes.get(prefix) {
                 // `Class.method` defined on a base class.
-                if split + 1 == parts.len() {
-                    if let Some(f) = self.lookup_method(*class, parts[split]) {
+                if rest.is_none() {
+                    if let Some(f) = self.lookup_method(*class, name) {
                         return Some(self.function(f).qualname.clone());
                     }
                 }
@@ -165,7 +186,26 @@ impl<'p> Linker<'p> {
 
     /// The project classes that are bases of `class` (direct bases only).
     pub fn bases(&self, class: ClassId) -> impl Iterator<Item = Resolved> + '_ {
-        self.class(class).bases.iter().map(|b| self.resolve(b))
+        self.resolved_bases(class).into_owned().into_iter()
+    }
+
+    /// The resolved bases of a class: from the table once it is built, resolved on the spot
+    /// while it is being built.
+    fn resolved_bases(&self, class: ClassId) -> Cow<'_, [Resolved]> {
+        match self
+            .class_bases
+            .get(class.module as usize)
+            .and_then(|m| m.get(class.class as usize))
+        {
+            Some(bases) => Cow::Borrowed(bases),
+            None => Cow::Owned(
+                self.class(class)
+                    .bases
+                    .iter()
+                    .map(|b| self.resolve(b))
+                    .collect(),
+            ),
+        }
     }
 
     /// Whether the class or one of its ancestors is the external class `path`.
@@ -175,13 +215,13 @@ impl<'p> Linker<'p> {
             if depth > MAX_ALIAS_HOPS {
                 continue;
             }
-            for base in self.bases(c) {
+            for base in self.resolved_bases(c).iter() {
                 match base {
                     // Linting the standard library itself: `threading.Thread` is a project class.
-                    Resolved::Class(b) if paths.contains(&self.class(b).qualname.as_str()) => {
+                    Resolved::Class(b) if paths.contains(&self.class(*b).qualname.as_str()) => {
                         return true
                     }
-                    Resolved::Class(b) => stack.push((b, depth + 1)),
+                    Resolved::Class(b) => stack.push((*b, depth + 1)),
                     Resolved::External(p) if paths.contains(&p.as_str()) => return true,
                     _ => {}
                 }
@@ -204,10 +244,9 @@ impl<'p> Linker<'p> {
                     func: *fi as u32,
                 });
             }
-            let bases: Vec<Resolved> = self.bases(c).collect();
-            for base in bases.into_iter().rev() {
+            for base in self.resolved_bases(c).iter().rev() {
                 if let Resolved::Class(b) = base {
-                    stack.push((b, depth + 1));
+                    stack.push((*b, depth + 1));
                 }
             }
         }
@@ -221,8 +260,8 @@ impl<'p> Linker<'p> {
             return class.to_string();
         };
         for _ in 0..MAX_ALIAS_HOPS {
-            match self.bases(c).next() {
-                Some(Resolved::Class(b)) => c = b,
+            match self.resolved_bases(c).first() {
+                Some(Resolved::Class(b)) => c = *b,
                 _ => break,
             }
         }
@@ -311,6 +350,10 @@ impl<'p> Linker<'p> {
 
     /// The call graph: resolved edges of every function.
     pub fn edges(&self) -> Vec<Vec<Vec<Edge>>> {
+        // Many call sites name the same callee; resolve each (callee, receiver) once. A
+        // `Function` callee is an index into its own module, so it is not shared.
+        let mut known: FxHashMap<(&'p Callee, Receiver), Vec<(FnId, Receiver)>> =
+            FxHashMap::default();
         self.modules
             .iter()
             .enumerate()
@@ -325,15 +368,27 @@ impl<'p> Linker<'p> {
                         };
                         let mut out = Vec::new();
                         for (ci, call) in f.calls.iter().enumerate() {
-                            for (to, receiver) in
-                                self.callees_with_receiver(from, &call.callee, call.receiver)
-                            {
-                                out.push(Edge {
+                            let mut push = |targets: &[(FnId, Receiver)]| {
+                                out.extend(targets.iter().map(|&(to, receiver)| Edge {
                                     to,
                                     call: ci as u32,
                                     receiver,
-                                });
+                                }))
+                            };
+                            if let Callee::Function(_) = call.callee {
+                                push(&self.callees_with_receiver(
+                                    from,
+                                    &call.callee,
+                                    call.receiver,
+                                ));
+                                continue;
                             }
+                            let targets = known
+                                .entry((&call.callee, call.receiver))
+                                .or_insert_with(|| {
+                                    self.callees_with_receiver(from, &call.callee, call.receiver)
+                                });
+                            push(targets);
                         }
                         out
                     })
