@@ -9,8 +9,8 @@
 //! (when its text means the same lock at the race), a suitable lock already in scope, or a
 //! new dedicated one. Reusing a lock is unsafe when the wrapped code calls something that
 //! might take the same non-reentrant lock (a deadlock); a new lock is safe. Code that
-//! `await`s or `yield`s is never wrapped; code that `return`s, or runs in an `async def`,
-//! gets an unsafe fix.
+//! `await`s or `yield`s is never wrapped, nor code that takes the chosen non-reentrant lock
+//! itself; code that `return`s, or runs in an `async def`, gets an unsafe fix.
 
 mod lock;
 mod text;
@@ -30,6 +30,9 @@ use crate::{Finding, FixRequest};
 use lock::{LockKind, Origin};
 use text::Text;
 use tree::{assignment, locate, Located};
+
+#[cfg(test)]
+mod tests;
 
 fn parse(source: &str) -> Option<Parsed<ast::ModModule>> {
     racelint_index::prescan(source).ok()?;
@@ -103,6 +106,10 @@ impl<'a> FileFixer<'a> {
             top_names: &self.top_names,
         };
         let choice = lock::choose(&ctx)?;
+        // Taking a non-reentrant lock around code that takes it again deadlocks for sure.
+        if choice.kind != LockKind::Reentrant && effects.takes.contains(&choice.text) {
+            return None;
+        }
         let mut applicability = match (&choice.origin, choice.kind) {
             (Origin::New, _) | (_, LockKind::Reentrant) => Applicability::Safe,
             (_, LockKind::Semaphore) => Applicability::Unsafe,
@@ -246,6 +253,8 @@ struct Effects {
     awaits: bool,
     yields: bool,
     returns: bool,
+    /// Locks taken inside (`with L:`, `L.acquire()`), as written.
+    takes: Vec<String>,
 }
 
 impl Effects {
@@ -337,6 +346,14 @@ impl<'a> Visitor<'a> for Effects {
                 self.returns = true;
                 visitor::walk_stmt(self, stmt);
             }
+            Stmt::With(w) => {
+                for item in &w.items {
+                    if let Some(text) = tree::dotted(&item.context_expr) {
+                        self.takes.push(text);
+                    }
+                }
+                visitor::walk_stmt(self, stmt);
+            }
             _ => visitor::walk_stmt(self, stmt),
         }
     }
@@ -347,6 +364,13 @@ impl<'a> Visitor<'a> for Effects {
             Expr::Await(_) => self.awaits = true,
             Expr::Yield(_) | Expr::YieldFrom(_) => self.yields = true,
             Expr::Call(call) => {
+                if let Expr::Attribute(a) = &*call.func {
+                    if a.attr.as_str() == "acquire" {
+                        if let Some(text) = tree::dotted(&a.value) {
+                            self.takes.push(text);
+                        }
+                    }
+                }
                 let harmless = match &*call.func {
                     Expr::Name(n) => HARMLESS_BUILTINS.contains(&n.id.as_str()),
                     Expr::Attribute(a) => HARMLESS_METHODS.contains(&a.attr.as_str()),
