@@ -21,6 +21,9 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     } else {
         args.paths.clone()
     };
+    if crate::fix::requested(&args) {
+        return crate::fix::run(args, &paths, &settings);
+    }
     let report = check_paths(&paths, &settings)?;
     for warning in &report.warnings {
         eprintln!("racelint: warning: {warning}");

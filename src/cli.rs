@@ -51,6 +51,19 @@ pub struct CheckArgs {
     /// Print only the diagnostics, without the summary line.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Apply the safe fixes (wrapping races in `with <lock>:`), then report what remains.
+    #[arg(long)]
+    pub fix: bool,
+    /// Apply the unsafe fixes too (with `--fix`, `--fix-only` or `--diff`).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print a unified diff of what the fixes would change and write nothing; exit 1 when
+    /// there is a change.
+    #[arg(long)]
+    pub diff: bool,
+    /// Apply the fixes without reporting the issues that remain.
+    #[arg(long)]
+    pub fix_only: bool,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 
 mod check;
 mod cli;
+mod fix;
 
 use std::process::ExitCode;
 

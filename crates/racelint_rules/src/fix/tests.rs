@@ -48,10 +48,7 @@ fn build(src: &str, r: Req<'_>) -> Option<Fix> {
         &Options::default(),
     );
     let start = src.find(r.stmt).expect("statement in source");
-    let range = TextRange::at(
-        TextSize::try_from(start).unwrap(),
-        TextSize::of(r.stmt),
-    );
+    let range = TextRange::at(TextSize::try_from(start).unwrap(), TextSize::of(r.stmt));
     let request = FixRequest {
         stmt: range,
         loc: r.loc,
@@ -64,7 +61,10 @@ fn build(src: &str, r: Req<'_>) -> Option<Fix> {
 
 fn applied(src: &str, fix: &Fix) -> String {
     let out = fix.apply(src);
-    assert!(super::parses_cleanly(&out), "fixed source does not parse:\n{out}");
+    assert!(
+        super::parses_cleanly(&out),
+        "fixed source does not parse:\n{out}"
+    );
     out
 }
 
@@ -342,9 +342,9 @@ def move(n):
     let stmt = "old = balance\n    balance = old + n";
     let fix = build(src, req(stmt, global("balance"), "move")).unwrap();
     let out = applied(src, &fix);
-    assert!(out.contains(
-        "    with _balance_lock:\n        old = balance\n        balance = old + n\n"
-    ));
+    assert!(
+        out.contains("    with _balance_lock:\n        old = balance\n        balance = old + n\n")
+    );
 }
 
 #[test]
