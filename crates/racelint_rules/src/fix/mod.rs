@@ -116,8 +116,17 @@ impl<'a> FileFixer<'a> {
             (_, LockKind::Plain | LockKind::Unknown) if effects.calls => Applicability::Unsafe,
             _ => Applicability::Safe,
         };
-        let in_async = located.function().is_some_and(|(_, f)| f.is_async);
+        let function = located.function().map(|(_, f)| f);
+        let in_async = function.is_some_and(|f| f.is_async);
         if effects.returns || in_async {
+            applicability = Applicability::Unsafe;
+        }
+        // A function that takes locks by hand (`L.acquire()`, `_acquire_lock()`) may already
+        // hold the reused lock where the race is, which racelint cannot always tell.
+        if !matches!(choice.origin, Origin::New)
+            && choice.kind != LockKind::Reentrant
+            && function.is_some_and(takes_locks_by_hand)
+        {
             applicability = Applicability::Unsafe;
         }
         let wrap = wrap::wrap(&self.text, &located, &choice.text)?;
@@ -188,6 +197,45 @@ impl Ctx<'_> {
             param || (assigned && !global)
         })
     }
+}
+
+/// Whether a function's own code (not its nested functions) acquires or releases a lock by
+/// calling something: `L.acquire()`, `L.release()`, a helper such as `_acquireLock()`.
+fn takes_locks_by_hand(function: &ast::StmtFunctionDef) -> bool {
+    struct Finder(bool);
+    impl<'a> Visitor<'a> for Finder {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) && !self.0 {
+                visitor::walk_stmt(self, stmt);
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if self.0 || matches!(expr, Expr::Lambda(_)) {
+                return;
+            }
+            if let Expr::Call(call) = expr {
+                let name = match &*call.func {
+                    Expr::Attribute(a) => a.attr.as_str(),
+                    Expr::Name(n) => n.id.as_str(),
+                    _ => "",
+                };
+                let lower = name.to_ascii_lowercase();
+                let factory = matches!(name, "Lock" | "RLock" | "allocate_lock" | "_allocate_lock");
+                if !factory
+                    && (lower == "release" || lower.contains("acquire") || lower.contains("lock"))
+                {
+                    self.0 = true;
+                    return;
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut finder = Finder(false);
+    for stmt in &function.body {
+        finder.visit_stmt(stmt);
+    }
+    finder.0
 }
 
 /// Names bound at module level: assignments, definitions, imports (also inside top-level

@@ -366,3 +366,38 @@ fn line_starts_skip_a_byte_order_mark() {
     let text = Text::new(src, parsed.tokens());
     assert_eq!(text.line_start(TextSize::new(5)), TextSize::new(3));
 }
+
+#[test]
+fn reusing_a_lock_in_a_function_that_takes_locks_by_hand_is_unsafe() {
+    // `release` holds `_block` already when it updates `_count` (it checked the owner first).
+    let src = "import threading
+
+
+class Reentrant:
+    def __init__(self):
+        self._block = threading.Lock()
+        self._count = 0
+
+    def acquire(self):
+        self._block.acquire()
+        self._count = 1
+
+    def release(self):
+        self._count -= 1
+        if not self._count:
+            self._block.release()
+";
+    let mut r = req(
+        "self._count -= 1",
+        instance("Reentrant", "_count"),
+        "Reentrant.release",
+    );
+    r.class = Some("Reentrant");
+    r.guard = Some(("self._block", instance("Reentrant", "_block"), 0));
+    let fix = build(src, r).unwrap();
+    assert_eq!(
+        fix.message,
+        "wrap in `with self._block:`, the lock that guards this state elsewhere"
+    );
+    assert_eq!(fix.applicability, Applicability::Unsafe);
+}
