@@ -290,6 +290,7 @@ fn every_required_case_has_a_pair() {
         "try_except",
         "multiline_statement",
         "unsafe_reused_lock_call",
+        "consecutive_updates",
     ] {
         assert!(
             names.iter().any(|n| n == required),

@@ -24,7 +24,7 @@ use racelint_index::ModuleSummary;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, PySourceType, PythonVersion, Stmt};
 use ruff_python_parser::{parse_unchecked, ParseOptions, Parsed};
-use ruff_text_size::Ranged;
+use ruff_text_size::{Ranged, TextRange};
 
 use crate::{Finding, FixRequest};
 use lock::{LockKind, Origin};
@@ -90,6 +90,7 @@ impl<'a> FileFixer<'a> {
         if located.stmts()[0].start() != request.stmt.start() {
             return None;
         }
+        let located = join_updates_of_the_same_target(&self.text, located);
         // A threading lock held across `await` blocks the event loop; held across `yield`
         // it stays taken while the generator is suspended. Neither is offered.
         let effects = Effects::of(located.stmts());
@@ -197,6 +198,49 @@ impl Ctx<'_> {
             param || (assigned && !global)
         })
     }
+}
+
+/// Widens a single assignment to the neighbouring statements that assign the same target
+/// (`key1 = key1 + k` followed by `key1 = key1 * 3`), each on lines of its own, so that
+/// their fixes (identical edits) put them under one `with` instead of one each.
+fn join_updates_of_the_same_target<'a>(text: &Text<'_>, mut located: Located<'a>) -> Located<'a> {
+    let target = |stmt: &Stmt| -> Option<String> {
+        let expr = match stmt {
+            Stmt::AugAssign(a) => &*a.target,
+            Stmt::Assign(a) if a.targets.len() == 1 => &a.targets[0],
+            _ => return None,
+        };
+        Some(text.slice(expr.range()).to_string())
+    };
+    if located.first != located.last {
+        return located;
+    }
+    let body = located.body;
+    let Some(wanted) = target(&body[located.first]) else {
+        return located;
+    };
+    let own_lines = |i: usize| -> bool {
+        text.starts_line(body[i].start())
+            && (i + 1 >= body.len()
+                || text.has_line_break(TextRange::new(body[i].end(), body[i + 1].start())))
+            && (i == 0 || text.has_line_break(TextRange::new(body[i - 1].end(), body[i].start())))
+    };
+    if !own_lines(located.first) {
+        return located;
+    }
+    while located.first > 0
+        && own_lines(located.first - 1)
+        && target(&body[located.first - 1]).as_ref() == Some(&wanted)
+    {
+        located.first -= 1;
+    }
+    while located.last + 1 < body.len()
+        && own_lines(located.last + 1)
+        && target(&body[located.last + 1]).as_ref() == Some(&wanted)
+    {
+        located.last += 1;
+    }
+    located
 }
 
 /// Whether a function's own code (not its nested functions) acquires or releases a lock by
