@@ -350,9 +350,20 @@ fn new_instance_lock(ctx: &Ctx<'_>, state: &str) -> Option<Choice> {
     let (class_def, method) = ctx.located.method()?;
     let receiver = ctx.receiver(method)?;
     let class_text = text.slice(class_def.range());
-    let attr = ["_lock".to_string(), lock_name(state)]
-        .into_iter()
-        .find(|n| !contains_word(class_text, n))?;
+    // A base class racelint cannot see may use `_lock` for something else: name the lock
+    // after the state there.
+    let has_bases = class_def.arguments.as_ref().is_some_and(|a| {
+        !a.keywords.is_empty()
+            || a.args
+                .iter()
+                .any(|b| !matches!(b, Expr::Name(n) if n.id.as_str() == "object"))
+    });
+    let names = if has_bases {
+        vec![lock_name(state)]
+    } else {
+        vec!["_lock".to_string(), lock_name(state)]
+    };
+    let attr = names.into_iter().find(|n| !contains_word(class_text, n))?;
     let (factory, mut edits) = ctx.factory(ctx.located.top_level())?;
     let init = class_def.body.iter().rev().find_map(|s| match s {
         Stmt::FunctionDef(f) if f.name.as_str() == "__init__" => Some(f),

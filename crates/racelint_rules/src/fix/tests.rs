@@ -50,6 +50,7 @@ fn build(src: &str, r: Req<'_>) -> Option<Fix> {
     let start = src.find(r.stmt).expect("statement in source");
     let range = TextRange::at(TextSize::try_from(start).unwrap(), TextSize::of(r.stmt));
     let request = FixRequest {
+        snapshot: None,
         stmt: range,
         loc: r.loc,
         guard: r.guard.map(|(t, l, m)| (t.to_string(), l, m)),
@@ -297,6 +298,7 @@ fn a_stale_range_or_a_broken_file_gets_no_fix() {
     let fixer = FileFixer::new(GLOBAL, &summary, 0).unwrap();
     let at = TextSize::try_from(GLOBAL.find("counter += 1").unwrap() + 2).unwrap();
     let request = FixRequest {
+        snapshot: None,
         stmt: TextRange::at(at, TextSize::new(5)),
         loc: global("counter"),
         guard: None,
@@ -400,4 +402,29 @@ class Reentrant:
         "wrap in `with self._block:`, the lock that guards this state elsewhere"
     );
     assert_eq!(fix.applicability, Applicability::Unsafe);
+}
+
+#[test]
+fn a_class_with_a_base_gets_a_lock_named_after_the_state() {
+    let src = "import threading
+
+from base import Worker
+
+
+class Pool(Worker):
+    def __init__(self):
+        super().__init__()
+        self.served = 0
+
+    def serve(self):
+        self.served += 1
+";
+    let mut r = req("self.served += 1", instance("Pool", "served"), "Pool.serve");
+    r.class = Some("Pool");
+    let fix = build(src, r).unwrap();
+    let out = applied(src, &fix);
+    assert!(out.contains(
+        "    def __init__(self):\n        self._served_lock = threading.Lock()\n        super().__init__()\n"
+    ));
+    assert!(out.contains("        with self._served_lock:\n            self.served += 1\n"));
 }
