@@ -18,7 +18,7 @@ pub fn requested(args: &CheckArgs) -> bool {
 }
 
 pub fn run(
-    mut args: CheckArgs,
+    args: CheckArgs,
     paths: &[PathBuf],
     settings: &Settings,
 ) -> Result<ExitCode, String> {
@@ -78,18 +78,17 @@ pub fn run(
     // `--fix`: report what remains as `check` would, with a summary that counts the fixes.
     let lookup = |p: &std::path::Path| racelint_linter::display_text(p);
     let stdout = std::io::stdout();
-    match args.output_format {
-        OutputFormat::Full => {
-            let color = if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-            {
-                ColorChoice::Auto
-            } else {
-                ColorChoice::Never
-            };
-            let mut out = StandardStream::stdout(color);
-            render::full(&report.remaining, &lookup, true, &mut out)
-        }
-        OutputFormat::Concise => render::concise(&report.remaining, true, &mut stdout.lock()),
+    // Machine formats arrive with `check`'s renderer; until then they print concisely.
+    if args.output_format == OutputFormat::Full {
+        let color = if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+            ColorChoice::Auto
+        } else {
+            ColorChoice::Never
+        };
+        let mut out = StandardStream::stdout(color);
+        render::full(&report.remaining, &lookup, true, &mut out)
+    } else {
+        render::concise(&report.remaining, true, &mut stdout.lock())
     }
     .map_err(io_error)?;
     if !args.quiet {
