@@ -2,7 +2,7 @@
 //! directory and fixed by the real binary (`racelint check --fix`); the result must equal
 //! `<case>.fixed.py` byte for byte. Every pair is also held to the fix guarantees: the fixed
 //! file parses (racelint's parser, and CPython when one is installed), fixing it again changes
-//! nothing, checking it again reports no RL101, its comments, line endings, coding
+//! nothing, checking it again reports none of the races it had, its comments, line endings, coding
 //! declaration and permissions survive.
 //!
 //! Conventions: a case whose name contains `unsafe` is fixed with `--unsafe-fixes` (and a
@@ -12,6 +12,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+/// The rules whose races a fix pair may be about.
+const FIXABLE: &[&str] = &["RL101", "RL201", "RL202", "RL401"];
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/fix")
@@ -127,10 +130,26 @@ fn check_case(case: &Case, python: Option<&str>) -> Vec<String> {
     let changes = case.expected != case.input;
 
     let before = stdout(&racelint(dir.path(), &["--output-format", "concise"]));
-    let races: Vec<&str> = before.lines().filter(|l| l.contains(" RL101")).collect();
-    if races.is_empty() {
-        problems.push(format!("no RL101 reported before fixing:\n{before}"));
+    // The races the case is about: every fixable rule reported before fixing.
+    let mut codes: Vec<&str> = before
+        .lines()
+        .filter_map(|l| {
+            FIXABLE
+                .iter()
+                .copied()
+                .find(|c| l.contains(&format!(" {c}")))
+        })
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    if codes.is_empty() {
+        problems.push(format!("no race reported before fixing:\n{before}"));
     }
+    let selected = codes.join(",");
+    let races: Vec<&str> = before
+        .lines()
+        .filter(|l| codes.iter().any(|c| l.contains(&format!(" {c}"))))
+        .collect();
     if unsafe_case {
         racelint(dir.path(), &["--fix"]);
         if fs::read(&file).unwrap() != case.input {
@@ -188,11 +207,11 @@ fn check_case(case: &Case, python: Option<&str>) -> Vec<String> {
     }
     let recheck = racelint(
         dir.path(),
-        &["--select", "RL101", "--output-format", "concise"],
+        &["--select", &selected, "--output-format", "concise"],
     );
     if recheck.status.code() != Some(0) {
         problems.push(format!(
-            "RL101 still reported after fixing:\n{}",
+            "{selected} still reported after fixing:\n{}",
             stdout(&recheck)
         ));
     }

@@ -313,6 +313,7 @@ pub fn race_parts(analysis: &Analysis<'_>, race: &Race, help_subject: &str) -> R
             guard,
             function: function.qualname.clone(),
             class,
+            snapshot: None,
         },
     }
 }

@@ -41,6 +41,19 @@ pub struct FixRequest {
     /// The function containing the race (qualified name) and its class, if a method.
     pub function: String,
     pub class: Option<String>,
+    /// For an iteration (RL401): iterate a snapshot taken under this lock instead of wrapping.
+    pub snapshot: Option<Snapshot>,
+}
+
+/// Take `list(<iter>)` under `lock` before the loop and iterate that.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    /// The loop's iterable expression (`self._callbacks`, `d.items()`).
+    pub iter: TextRange,
+    /// The container as written, to name the snapshot.
+    pub container: String,
+    /// The lock that guards the container's mutations, as written at the loop.
+    pub lock: String,
 }
 
 /// Runs every selected rule.

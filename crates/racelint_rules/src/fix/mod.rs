@@ -13,6 +13,7 @@
 //! itself; code that `return`s, or runs in an `async def`, gets an unsafe fix.
 
 mod lock;
+mod snapshot;
 mod text;
 mod tree;
 mod wrap;
@@ -78,7 +79,11 @@ impl<'a> FileFixer<'a> {
         if finding.module != self.module {
             return None;
         }
-        self.wrap_in_lock(finding.fix.as_ref()?)
+        let request = finding.fix.as_ref()?;
+        match &request.snapshot {
+            Some(snapshot) => self.snapshot(request.stmt, snapshot),
+            None => self.wrap_in_lock(request),
+        }
     }
 
     /// Wraps the statements of `request.stmt` in `with <lock>:`, choosing the lock and

@@ -1,15 +1,18 @@
 use racelint_analysis::Analysis;
 use racelint_diagnostics::Severity;
 
+use racelint_analysis::AccessId;
+use racelint_index::Loc;
+
 use crate::describe::{function_name, race_parts};
-use crate::{Finding, Rule};
+use crate::{Finding, Rule, Snapshot};
 
 pub const RULE: Rule = Rule {
     code: "RL401",
     name: "iteration-over-shared-mutable",
     summary: "A shared dict, set or list is iterated while another thread may add or remove items, with no lock in common.",
     severity: Severity::Warning,
-    fixable: false,
+    fixable: true,
     doc: r#"
 ## What it does
 Finds iteration over a shared container — `for k in d`, `for k, v in d.items()`,
@@ -74,11 +77,53 @@ pub fn check(analysis: &Analysis<'_>, out: &mut Vec<Finding>) {
                 format!("{mutator} changes it here with no lock in common"),
             ),
         );
+        let lock = snapshot_lock(analysis, race.access, conflict.access);
+        parts.fix.snapshot = lock.map(|lock| Snapshot {
+            iter: access.range,
+            container: access.text.clone(),
+            lock,
+        });
         let container = parts.state.trim_start_matches("an item of ").to_string();
         let message = format!(
             "iteration over {container} while another thread may change it: {}",
             parts.why
         );
-        out.push(parts.finding(&RULE, &race, access.range, message, "iterated here"));
+        let mut finding = parts.finding(&RULE, &race, access.range, message, "iterated here");
+        if finding.fix.as_ref().is_some_and(|f| f.snapshot.is_none()) {
+            // Without a lock that guards the mutations there is nothing to snapshot under.
+            finding.fix = None;
+        }
+        out.push(finding);
     }
+}
+
+/// The lock the mutation holds, when the same text names the same lock at the loop: `self.X`
+/// in a method of the same class hierarchy, or a module-level lock of the same module.
+fn snapshot_lock(
+    analysis: &Analysis<'_>,
+    iteration: AccessId,
+    mutation: AccessId,
+) -> Option<String> {
+    let held = analysis.access(mutation);
+    let at_loop = analysis.linker.function(iteration.func);
+    held.locks
+        .iter()
+        .filter(|l| racelint_index::is_effective_lock(l))
+        .find_map(|lock| match &lock.loc {
+            Loc::Instance { class, .. } if lock.text.starts_with("self.") => {
+                let loop_class = at_loop.class.map(|ci| {
+                    analysis.modules()[iteration.func.module as usize].classes[ci]
+                        .qualname
+                        .clone()
+                })?;
+                (analysis.linker.state_owner(&loop_class) == analysis.linker.state_owner(class))
+                    .then(|| lock.text.clone())
+            }
+            Loc::Global(_)
+                if iteration.func.module == mutation.func.module && !lock.text.contains('.') =>
+            {
+                Some(lock.text.clone())
+            }
+            _ => None,
+        })
 }

@@ -85,14 +85,27 @@ pub fn check(analysis: &Analysis<'_>, out: &mut Vec<Finding>) {
         let (message, label) = match access.second {
             // Read into a local by one statement, written back by a later one.
             Some(read) => {
-                parts.related.insert(0, (race.access.func.module, read, "read here into a local".into()));
+                parts.related.insert(
+                    0,
+                    (
+                        race.access.func.module,
+                        read,
+                        "read here into a local".into(),
+                    ),
+                );
                 (
-                    format!("unsynchronized read-modify-write of {}, split over statements: {}", parts.state, parts.why),
+                    format!(
+                        "unsynchronized read-modify-write of {}, split over statements: {}",
+                        parts.state, parts.why
+                    ),
                     "written back here from a value read earlier, with no lock held",
                 )
             }
             None => (
-                format!("unsynchronized read-modify-write of {}: {}", parts.state, parts.why),
+                format!(
+                    "unsynchronized read-modify-write of {}: {}",
+                    parts.state, parts.why
+                ),
                 "read, modified and written back with no lock held",
             ),
         };
