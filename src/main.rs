@@ -15,6 +15,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Rule(args) => rule(args),
+        Command::Server(_) => return racelint_server::run_stdio(),
     };
     match result {
         Ok(code) => code,
