@@ -33,6 +33,14 @@ pub enum OutputFormat {
     Full,
     /// One line per diagnostic: `path:line:col: CODE message`.
     Concise,
+    /// A JSON array, one object per diagnostic (positions, related locations, fix).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other code-quality services.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on pull requests).
+    Github,
+    /// JUnit XML, one failing test case per diagnostic.
+    Junit,
 }
 
 #[derive(Debug, Args)]
@@ -42,9 +50,10 @@ pub struct CheckArgs {
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = OutputFormat::Full)]
     pub output_format: OutputFormat,
-    /// Only report these rules (codes, prefixes such as `RL1`, or names), comma-separated.
-    #[arg(long, value_delimiter = ',')]
-    pub select: Vec<String>,
+    /// Only report these rules (codes, prefixes such as `RL1`, or names), comma-separated;
+    /// replaces `select` from the configuration.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Option<Vec<String>>,
     /// Report these rules in addition to the selected ones.
     #[arg(long, value_delimiter = ',')]
     pub extend_select: Vec<String>,
@@ -60,6 +69,34 @@ pub struct CheckArgs {
     /// Print only the diagnostics, without the summary line.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
+    /// Exit with 0 even when issues are found (errors still exit with 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Print how many issues each rule found, instead of the issues.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Use this configuration file (`racelint.toml`, or a `pyproject.toml` with
+    /// `[tool.racelint]`) instead of searching for one.
+    #[arg(long, value_name = "PATH", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    pub isolated: bool,
+    /// Path globs never checked, comma-separated; replaces `exclude` from the configuration.
+    #[arg(long, value_delimiter = ',', value_name = "GLOBS")]
+    pub exclude: Option<Vec<String>>,
+    /// Path globs never checked, in addition to `exclude`.
+    #[arg(long, value_delimiter = ',', value_name = "GLOBS")]
+    pub extend_exclude: Vec<String>,
+    /// Apply `exclude` to files named on the command line too (as pre-commit names them).
+    #[arg(long)]
+    pub force_exclude: bool,
+    /// Also show the issues that suppression comments silence (they do not count).
+    #[arg(long)]
+    pub show_suppressed: bool,
     /// Apply the safe fixes (wrapping races in `with <lock>:`), then report what remains.
     #[arg(long)]
     pub fix: bool,

@@ -1,5 +1,15 @@
 //! Renderers: one function per output format over the same diagnostics.
 
+mod github;
+mod json;
+mod junit;
+mod sarif;
+
+pub use github::github;
+pub use json::json;
+pub use junit::junit;
+pub use sarif::{sarif, RuleInfo};
+
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

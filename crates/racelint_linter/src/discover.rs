@@ -31,6 +31,8 @@ pub struct Discovery {
 }
 
 /// Expands paths into the Python files to check. A path that does not exist is an error.
+/// Paths named here are checked even when `exclude` matches them, unless
+/// `settings.force_exclude` is set.
 pub fn discover(paths: &[PathBuf], settings: &Settings) -> Result<Discovery, String> {
     let mut files = Vec::new();
     let mut warnings = Vec::new();
@@ -39,10 +41,14 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> Result<Discovery, Str
             std::io::ErrorKind::NotFound => format!("path `{}` does not exist", path.display()),
             _ => format!("cannot read `{}`: {e}", path.display()),
         })?;
+        if settings.force_exclude && settings.excludes.excludes(path) {
+            continue;
+        }
         if meta.is_file() {
             files.push(absolute(path));
             continue;
         }
+        let excludes = settings.excludes.clone();
         let mut walk = ignore::WalkBuilder::new(path);
         walk.hidden(false)
             .follow_links(true)
@@ -52,11 +58,8 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> Result<Discovery, Str
             .ignore(settings.respect_gitignore)
             .parents(settings.respect_gitignore)
             .require_git(false)
-            .filter_entry(|entry| {
-                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-                !(is_dir
-                    && entry.depth() > 0
-                    && DEFAULT_EXCLUDES.contains(&entry.file_name().to_string_lossy().as_ref()))
+            .filter_entry(move |entry| {
+                entry.depth() == 0 || !excludes.excludes_entry(entry.path())
             });
         for entry in walk.build() {
             match entry {
@@ -81,6 +84,62 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> Result<Discovery, Str
     files.sort();
     files.dedup();
     Ok(Discovery { files, warnings })
+}
+
+/// The files of the projects around explicitly named files, for context: when only some
+/// files of a project are checked (as pre-commit does), imports and thread entry points still
+/// resolve through the rest of the project. Returns the project's files that `named` lacks.
+/// A file's project is the nearest directory above it holding `pyproject.toml`,
+/// `racelint.toml`, `.racelint.toml` or `.git`; a file outside any project adds nothing.
+pub fn project_context(paths: &[PathBuf], named: &[PathBuf], settings: &Settings) -> Discovery {
+    let mut roots: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        if !path.is_file() {
+            continue;
+        }
+        let path = absolute(path);
+        if let Some(root) = path.parent().and_then(project_root) {
+            if !roots.contains(&root) {
+                roots.push(root);
+            }
+        }
+    }
+    // A root inside another root adds nothing the outer one does not.
+    let outer: Vec<PathBuf> = roots
+        .iter()
+        .filter(|r| !roots.iter().any(|o| o != *r && r.starts_with(o)))
+        .cloned()
+        .collect();
+    let context = Settings {
+        force_exclude: false,
+        ..settings.clone()
+    };
+    match discover(&outer, &context) {
+        Ok(Discovery { files, warnings }) => Discovery {
+            files: files
+                .into_iter()
+                .filter(|f| named.binary_search(f).is_err())
+                .collect(),
+            warnings,
+        },
+        Err(e) => Discovery {
+            files: Vec::new(),
+            warnings: vec![format!("could not read the rest of the project: {e}")],
+        },
+    }
+}
+
+/// The nearest directory at or above `dir` that marks a project root.
+pub fn project_root(dir: &Path) -> Option<PathBuf> {
+    const MARKERS: &[&str] = &["pyproject.toml", "racelint.toml", ".racelint.toml", ".git"];
+    let mut current = Some(dir);
+    while let Some(d) = current {
+        if MARKERS.iter().any(|m| d.join(m).exists()) {
+            return Some(d.to_path_buf());
+        }
+        current = d.parent();
+    }
+    None
 }
 
 fn describe_walk_error(err: &ignore::Error) -> String {

@@ -4,7 +4,10 @@
 
 mod discover;
 pub mod fix;
+mod patterns;
 mod source;
+mod suppress;
+mod synchronized;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,8 +19,12 @@ use racelint_index::{summarize, ModuleSummary};
 use racelint_rules::{Finding, Selection};
 use rayon::prelude::*;
 
-pub use discover::{discover, module_name, Discovery, DEFAULT_EXCLUDES};
+pub use discover::{
+    discover, module_name, project_context, project_root, Discovery, DEFAULT_EXCLUDES,
+};
+pub use patterns::{Excludes, FilePatterns};
 pub use source::{display_text, read_source, Encoding, SourceText};
+pub use suppress::{Linted, PerFileIgnore};
 
 /// Everything that changes what a run finds.
 #[derive(Clone, Debug, Default)]
@@ -29,6 +36,17 @@ pub struct Settings {
     pub include_stubs: bool,
     /// Honour `.gitignore` and friends while discovering files.
     pub respect_gitignore: bool,
+    /// Paths discovery skips.
+    pub excludes: Excludes,
+    /// Apply `excludes` to paths named explicitly too (pre-commit names every file).
+    pub force_exclude: bool,
+    /// Rules switched off for the files matching a pattern.
+    pub per_file_ignores: Vec<PerFileIgnore>,
+    /// Decorators (dotted paths) whose functions run holding a lock.
+    pub synchronized_decorators: Vec<String>,
+    /// When files are named explicitly, analyse the rest of their project with them (so that
+    /// imports and thread entry points resolve) and report on the named files only.
+    pub project_context: bool,
 }
 
 impl Settings {
@@ -47,6 +65,8 @@ pub struct Report {
     pub files_checked: usize,
     /// Problems met while discovering files (symlink loops, unreadable directories).
     pub warnings: Vec<String>,
+    /// Diagnostics silenced by `# noqa` or `# racelint:` comments.
+    pub suppressed: Vec<Diagnostic>,
 }
 
 /// A stack big enough for the parser on the most deeply nested input `prescan` lets through.
@@ -71,6 +91,16 @@ pub fn pool() -> &'static rayon::ThreadPool {
 /// Reads and summarizes one file. A file that cannot be read or decoded becomes a summary
 /// with a problem, reported as RL001.
 pub fn summarize_path(path: &Path, overlay: Option<&str>, settings: &Settings) -> ModuleSummary {
+    let mut summary = summarize_unsynchronized(path, overlay, settings);
+    synchronized::apply(&mut summary, &settings.synchronized_decorators);
+    summary
+}
+
+fn summarize_unsynchronized(
+    path: &Path,
+    overlay: Option<&str>,
+    settings: &Settings,
+) -> ModuleSummary {
     let (module, is_package) = module_name(path);
     match overlay {
         Some(text) => summarize(
@@ -99,18 +129,31 @@ pub fn summarize_path(path: &Path, overlay: Option<&str>, settings: &Settings) -
 
 /// Checks files and directories from disk.
 pub fn check_paths(paths: &[PathBuf], settings: &Settings) -> Result<Report, String> {
-    let Discovery { files, warnings } = discover(paths, settings)?;
+    let Discovery {
+        files,
+        mut warnings,
+    } = discover(paths, settings)?;
+    let context = if settings.project_context {
+        let context = project_context(paths, &files, settings);
+        warnings.extend(context.warnings);
+        context.files
+    } else {
+        Vec::new()
+    };
+    let all: Vec<&PathBuf> = files.iter().chain(context.iter()).collect();
     let summaries: Vec<ModuleSummary> = pool().install(|| {
-        files
-            .par_iter()
+        all.par_iter()
             .map(|p| summarize_path(p, None, settings))
             .collect()
     });
-    let diagnostics = lint_summaries(&summaries, None, settings, &display_text);
+    let report_on: Vec<u32> = (0..files.len() as u32).collect();
+    let report_on = (!context.is_empty()).then_some(report_on.as_slice());
+    let linted = lint_summaries_with_suppressed(&summaries, report_on, settings, &display_text);
     Ok(Report {
-        diagnostics,
+        diagnostics: linted.diagnostics,
         files_checked: files.len(),
         warnings,
+        suppressed: linted.suppressed,
     })
 }
 
@@ -122,14 +165,27 @@ pub fn lint_summaries(
     settings: &Settings,
     sources: &(dyn Fn(&Path) -> Option<String> + Sync),
 ) -> Vec<Diagnostic> {
+    lint_summaries_with_suppressed(summaries, report_on, settings, sources).diagnostics
+}
+
+/// [`lint_summaries`], also returning the diagnostics that `per-file-ignores` and suppression
+/// comments silenced (`# noqa`, `# racelint: ignore[...]`; see [`suppress`]).
+pub fn lint_summaries_with_suppressed(
+    summaries: &[ModuleSummary],
+    report_on: Option<&[u32]>,
+    settings: &Settings,
+    sources: &(dyn Fn(&Path) -> Option<String> + Sync),
+) -> Linted {
     let analysis = analyze(summaries, &settings.analysis);
     let mut findings = racelint_rules::check(&analysis, &settings.selection);
     if let Some(modules) = report_on {
         findings.retain(|f| modules.contains(&f.module));
     }
-    let mut diagnostics = materialize(summaries, findings, sources);
-    racelint_diagnostics::sort_diagnostics(&mut diagnostics);
-    diagnostics
+    let diagnostics = materialize(summaries, findings, sources);
+    let mut linted = suppress::apply(diagnostics, summaries, report_on, settings, sources);
+    racelint_diagnostics::sort_diagnostics(&mut linted.diagnostics);
+    racelint_diagnostics::sort_diagnostics(&mut linted.suppressed);
+    linted
 }
 
 /// Ties findings to file text: line and column positions, related locations.

@@ -24,7 +24,12 @@ pub static RULES: &[Rule] = &[
     rules::check_then_act::RULE,
     rules::lazy_init::RULE,
     rules::iteration::RULE,
+    rules::unused_suppression::RULE,
 ];
+
+/// Rules that run only when selected explicitly (by code, name, prefix or `ALL`), never by
+/// default.
+pub static OPT_IN: &[&str] = &[rules::unused_suppression::RULE.code];
 
 /// Looks a rule up by code (`RL101`) or name (`unlocked-read-modify-write`), ignoring case.
 pub fn rule(code_or_name: &str) -> Option<&'static Rule> {
@@ -60,7 +65,7 @@ pub struct Selection {
 impl Default for Selection {
     fn default() -> Self {
         Selection {
-            enabled: RULES.iter().map(|r| r.code).collect(),
+            enabled: default_codes(),
         }
     }
 }
@@ -94,7 +99,7 @@ impl Selection {
             }
         };
         let mut enabled: Vec<&'static str> = if select.is_empty() {
-            RULES.iter().map(|r| r.code).collect()
+            default_codes()
         } else {
             let mut v = Vec::new();
             for s in select {
@@ -117,4 +122,18 @@ impl Selection {
     pub fn is_enabled(&self, code: &str) -> bool {
         self.enabled.contains(&code)
     }
+
+    /// The enabled codes, sorted.
+    pub fn codes(&self) -> &[&'static str] {
+        &self.enabled
+    }
+}
+
+/// Every rule that runs when nothing is selected: all but the opt-in ones.
+fn default_codes() -> Vec<&'static str> {
+    RULES
+        .iter()
+        .map(|r| r.code)
+        .filter(|c| !OPT_IN.contains(c))
+        .collect()
 }
