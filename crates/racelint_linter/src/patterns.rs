@@ -102,9 +102,10 @@ impl FilePatterns {
     /// path an anchored one.
     pub fn matches_entry(&self, path: &Path) -> bool {
         let name = path.file_name().map(Path::new);
-        let rel = self.relative(path);
+        let mut rel: Option<Option<PathBuf>> = None;
         self.patterns.iter().any(|p| {
             if p.anchored {
+                let rel = rel.get_or_insert_with(|| self.relative(path));
                 self.anchored_match(p, path, rel.as_deref())
             } else {
                 name.is_some_and(|n| p.matcher.is_match(n))
