@@ -177,10 +177,10 @@ fn describe(value: &DeValue<'_>) -> String {
 }
 
 /// An array of strings, each with the offset of its value.
-fn strings<'v>(
+fn strings(
     ctx: &Ctx<'_>,
     key: &str,
-    value: &'v Spanned<DeValue<'_>>,
+    value: &Spanned<DeValue<'_>>,
 ) -> Result<Vec<(String, usize)>, ConfigError> {
     let DeValue::Array(items) = value.get_ref() else {
         return Err(ctx.error(
