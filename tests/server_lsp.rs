@@ -162,6 +162,9 @@ fn open_publish_suppress_and_clear() {
         suppressed.contains("    counter += 1  # noqa: RL101\n"),
         "{suppressed}"
     );
+
+    server.change_full(&uri, 2, &suppressed);
+    server.diagnostics(&uri, 2, empty);
     assert_eq!(server.shutdown().code(), Some(0));
 }
 
@@ -611,4 +614,37 @@ fn a_file_opened_without_a_workspace_brings_its_project() {
     let uri = server.open(&state, 1);
     // The race needs main.py, which is found through the project root.
     server.diagnostics(&uri, 1, has("RL101"));
+}
+
+#[test]
+fn project_configuration_applies_and_its_changes_are_picked_up() {
+    let (dir, state, _) = racy_project();
+    let config = dir.path().join("racelint.toml");
+    std::fs::write(&config, "ignore = [\"RL101\"]\n").unwrap();
+    let (mut server, _) = Server::start(Some(dir.path()), json!({}));
+    let uri = server.open(&state, 1);
+    server.diagnostics(&uri, 1, empty);
+
+    std::fs::write(&config, "select = [\"RL1\"]\n").unwrap();
+    server.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": file_uri(&config), "type": 2 }] }),
+    );
+    server.diagnostics(&uri, 1, has("RL101"));
+
+    // A broken configuration is shown to the user; the server keeps working.
+    std::fs::write(&config, "select = 3\n").unwrap();
+    server.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": file_uri(&config), "type": 2 }] }),
+    );
+    let shown = server.wait_for("a message about the broken configuration", |m| {
+        m["method"] == "window/showMessage"
+            && m["params"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("racelint.toml")
+    });
+    assert_eq!(shown["params"]["type"], 2);
+    assert_eq!(server.shutdown().code(), Some(0));
 }

@@ -1,10 +1,10 @@
 //! The editor's settings (`initializationOptions`, `workspace/didChangeConfiguration`,
 //! `workspace/configuration`) and how they combine with the project's own configuration.
 
-use std::path::Path;
+use std::path::PathBuf;
 
+use racelint_config::Overrides;
 use racelint_linter::Settings;
-use racelint_rules::{Selection, RULES};
 use serde_json::Value;
 
 use crate::log::Level;
@@ -94,55 +94,46 @@ pub struct Effective {
     pub unsafe_fixes: bool,
 }
 
-/// Project configuration (`pyproject.toml` `[tool.racelint]`, `racelint.toml`) of a root.
-///
-/// HOOK: `racelint_linter` has no configuration loader yet. When it gains one, call it here
-/// and return the project's settings; `Ok(None)` means "no configuration file, defaults".
-pub fn project_config_hook(_root: &Path) -> Result<Option<Settings>, String> {
-    Ok(None)
-}
-
 /// Names of files whose change means the project configuration may have changed.
-pub const CONFIG_FILES: &[&str] = &["pyproject.toml", "racelint.toml", ".racelint.toml"];
+pub use racelint_config::CONFIG_FILES;
 
-/// The project's settings (from the first root that has a configuration) with the editor's
-/// on top: an editor `select` replaces the project's selection, an editor `ignore` removes
-/// rules from whatever is selected.
-pub fn resolve(roots: &[std::path::PathBuf], client: &ClientSettings) -> (Effective, Vec<String>) {
+/// The project's configuration (`.racelint.toml`, `racelint.toml`, `[tool.racelint]` in
+/// `pyproject.toml`, found from the first root upwards) with the editor's settings on top, as
+/// the command line's options go on top of it: an editor `select` replaces the project's
+/// selection, an editor `ignore` adds to the project's. A broken configuration file or a bad
+/// editor selector is reported and left out; the rest still applies.
+pub fn resolve(roots: &[PathBuf], client: &ClientSettings) -> (Effective, Vec<String>) {
     let mut problems = Vec::new();
-    let mut linter = None;
-    for root in roots {
-        match project_config_hook(root) {
-            Ok(Some(settings)) => {
-                linter = Some(settings);
-                break;
-            }
-            Ok(None) => {}
-            Err(e) => problems.push(e),
+    let start = roots
+        .first()
+        .cloned()
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    let config = match racelint_config::load(&start, None, false) {
+        Ok(config) => config,
+        Err(e) => {
+            problems.push(format!("configuration: {e}"));
+            racelint_config::load(&start, None, true).unwrap_or_default()
         }
-    }
-    let mut linter = linter.unwrap_or_else(Settings::new);
-    if client.select.is_some() || client.ignore.is_some() {
-        let select: Vec<String> = match &client.select {
-            Some(select) => select.clone(),
-            None => RULES
-                .iter()
-                .filter(|r| linter.selection.is_enabled(r.code))
-                .map(|r| r.code.to_string())
-                .collect(),
-        };
-        let ignore = client.ignore.clone().unwrap_or_default();
-        if select.is_empty() && client.select.is_none() {
-            // The project selects nothing; the editor's ignore cannot add anything.
-            linter.selection =
-                Selection::new(&["RL".into()], &[], &["RL".into()]).unwrap_or_default();
-        } else {
-            match Selection::new(&select, &[], &ignore) {
-                Ok(selection) => linter.selection = selection,
-                Err(e) => problems.push(format!("editor settings: {e}")),
+    };
+    let overrides = Overrides {
+        select: client.select.clone(),
+        ignore: client.ignore.clone().unwrap_or_default(),
+        ..Overrides::default()
+    };
+    let linter = match config.settings(&overrides, &start) {
+        Ok(settings) => settings,
+        Err(e) => {
+            problems.push(format!("editor settings: {e}"));
+            match config.settings(&Overrides::default(), &start) {
+                Ok(settings) => settings,
+                Err(e) => {
+                    problems.push(format!("configuration: {e}"));
+                    Settings::new()
+                }
             }
         }
-    }
+    };
     (
         Effective {
             linter,
@@ -180,13 +171,23 @@ mod tests {
         assert_eq!(s.unsafe_fixes, None);
     }
 
+    /// An empty directory of its own (no configuration in it).
+    fn temp_root(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("racelint-server-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
     #[test]
     fn editor_selection_applies_and_unknown_rules_are_reported() {
+        let roots = vec![temp_root("selection")];
         let client = ClientSettings {
             ignore: Some(vec!["RL101".into()]),
             ..ClientSettings::default()
         };
-        let (effective, problems) = resolve(&[], &client);
+        let (effective, problems) = resolve(&roots, &client);
         assert!(problems.is_empty());
         assert!(!effective.linter.selection.is_enabled("RL101"));
         assert!(effective.linter.selection.is_enabled("RL001"));
@@ -194,8 +195,33 @@ mod tests {
             select: Some(vec!["RL999".into()]),
             ..ClientSettings::default()
         };
-        let (effective, problems) = resolve(&[], &client);
+        let (effective, problems) = resolve(&roots, &client);
         assert_eq!(problems.len(), 1);
         assert!(effective.linter.selection.is_enabled("RL101"));
+        let _ = std::fs::remove_dir_all(&roots[0]);
+    }
+
+    #[test]
+    fn project_configuration_comes_first_and_editor_settings_on_top() {
+        let dir = temp_root("config");
+        std::fs::write(dir.join("racelint.toml"), "ignore = [\"RL101\"]\n").unwrap();
+        let roots = vec![dir.clone()];
+        let (effective, problems) = resolve(&roots, &ClientSettings::default());
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(!effective.linter.selection.is_enabled("RL101"));
+        assert!(effective.linter.selection.is_enabled("RL001"));
+        // The editor's `select` replaces the project's selection; its `ignore` adds to it.
+        let client = ClientSettings {
+            select: Some(vec!["RL101".into()]),
+            ..ClientSettings::default()
+        };
+        let (effective, _) = resolve(&roots, &client);
+        assert!(!effective.linter.selection.is_enabled("RL001"));
+        std::fs::write(dir.join("racelint.toml"), "select = \"not a list\"\n").unwrap();
+        let (effective, problems) = resolve(&roots, &ClientSettings::default());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("racelint.toml"), "{problems:?}");
+        assert!(effective.linter.selection.is_enabled("RL101"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -324,10 +324,9 @@ impl Worker {
                 }
             }
             Job::Settings(settings) => {
-                let reindex = format!("{:?}", settings.linter.index)
-                    != format!("{:?}", self.settings.linter.index)
-                    || settings.linter.include_stubs != self.settings.linter.include_stubs
-                    || settings.linter.respect_gitignore != self.settings.linter.respect_gitignore;
+                // A new rule selection needs a new analysis only; anything else (what the
+                // summarizer recognizes, which files are discovered) a new index.
+                let reindex = index_key(&settings.linter) != index_key(&self.settings.linter);
                 self.settings = *settings;
                 if reindex {
                     self.needs_index = true;
@@ -819,6 +818,13 @@ impl Worker {
             data: None,
         })
     }
+}
+
+/// The settings that shape summaries and discovery, as text (everything but the selection).
+fn index_key(settings: &racelint_linter::Settings) -> String {
+    let mut settings = settings.clone();
+    settings.selection = Default::default();
+    format!("{settings:?}")
 }
 
 /// The smallest range of `old` to replace (and its replacement) to turn it into `new`.
