@@ -617,6 +617,40 @@ fn a_file_opened_without_a_workspace_brings_its_project() {
 }
 
 #[test]
+fn an_adopted_project_brings_its_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = "import threading
+
+counter = 0
+
+
+def worker():
+    global counter
+    counter += 1
+
+
+threads = [threading.Thread(target=worker) for _ in range(4)]
+";
+    let paths = write_files(
+        dir.path(),
+        &[
+            ("app.py", source),
+            ("racelint.toml", "ignore = [\"RL101\"]\n"),
+        ],
+    );
+    let (mut server, _) = Server::start(None, json!({}));
+    let uri = server.open(&paths[0], 1);
+    server.diagnostics(&uri, 1, empty);
+    // The same file with the configuration gone: the race is reported.
+    std::fs::remove_file(&paths[1]).unwrap();
+    server.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": file_uri(&paths[1]), "type": 3 }] }),
+    );
+    server.diagnostics(&uri, 1, has("RL101"));
+}
+
+#[test]
 fn project_configuration_applies_and_its_changes_are_picked_up() {
     let (dir, state, _) = racy_project();
     let config = dir.path().join("racelint.toml");
@@ -646,5 +680,32 @@ fn project_configuration_applies_and_its_changes_are_picked_up() {
                 .contains("racelint.toml")
     });
     assert_eq!(shown["params"]["type"], 2);
+    assert_eq!(server.shutdown().code(), Some(0));
+}
+
+#[test]
+fn clients_without_versioned_edits_get_fixes_for_the_current_text_only() {
+    let (dir, state, _) = racy_project();
+    let mut caps = client::default_capabilities();
+    caps["workspace"]["workspaceEdit"]["documentChanges"] = json!(false);
+    let (mut server, _) = Server::start(Some(dir.path()), json!({ "capabilities": caps }));
+    let uri = server.open(&state, 1);
+    let diagnostics = server.diagnostics(&uri, 1, has("RL101"));
+    let actions = code_actions(&mut server, &uri, &diagnostics, Some(json!(["quickfix"])));
+    let fix = actions
+        .iter()
+        .find(|a| a["isPreferred"] == true)
+        .unwrap_or_else(|| panic!("no fix in {actions:#?}"));
+    assert!(fix["edit"]["documentChanges"].is_null());
+    let fixed = apply_text_edits(STATE, &edits_for(&fix["edit"], &uri));
+    assert!(fixed.contains("with "), "{fixed}");
+
+    // The document moves on (a blank line on top); the old diagnostic's fix and suppression
+    // would land on the wrong line, and are not offered.
+    let moved = format!("\n{STATE}");
+    server.change_full(&uri, 2, &moved);
+    server.diagnostics(&uri, 2, has("RL101"));
+    let actions = code_actions(&mut server, &uri, &diagnostics, Some(json!(["quickfix"])));
+    assert!(actions.is_empty(), "{actions:#?}");
     assert_eq!(server.shutdown().code(), Some(0));
 }

@@ -110,8 +110,14 @@ pub fn quick_fixes(
                 .find(|c| c.range == diagnostic.range && code_of(c) == Some(code))
                 .and_then(DiagnosticData::of)
         });
+        // Without versioned edits a client would apply a fix computed for an older text to
+        // the new one: offer fixes only for the text they were computed for.
+        let current = match (data.as_ref().and_then(|d| d.version), doc) {
+            (Some(version), Some(doc)) => document_changes || version == doc.version,
+            _ => document_changes,
+        };
         if let Some(fix) = data.as_ref().and_then(|d| d.fix.as_ref()) {
-            if fix.is_safe() || unsafe_fixes {
+            if current && (fix.is_safe() || unsafe_fixes) {
                 let title = if fix.is_safe() {
                     fix.title.clone()
                 } else {
@@ -135,7 +141,12 @@ pub fn quick_fixes(
             }
         }
         if let (Some(doc), Some(index)) = (doc, index.as_ref()) {
-            if code == racelint_rules::rules::syntax_error::RULE.code {
+            // The line is looked up in the current text: only for a current diagnostic.
+            let stale = data
+                .as_ref()
+                .and_then(|d| d.version)
+                .is_some_and(|v| v != doc.version);
+            if stale || code == racelint_rules::rules::syntax_error::RULE.code {
                 continue;
             }
             let text = Text {

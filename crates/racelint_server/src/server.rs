@@ -695,6 +695,8 @@ impl Session {
                 self.client
                     .info(format!("adding the project root {}", d.display()));
                 self.roots.push(d.to_path_buf());
+                // The project may have a configuration of its own.
+                self.reload_settings();
                 self.send_job(Job::Roots(self.roots.clone()));
                 return;
             }
@@ -799,6 +801,7 @@ impl Session {
                 }
             }
         }
+        self.reload_settings();
         self.send_job(Job::Roots(self.roots.clone()));
     }
 }
