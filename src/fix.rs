@@ -1,14 +1,13 @@
 //! `racelint check --fix`, `--fix-only`, `--diff` and `--unsafe-fixes`.
 
 use std::collections::BTreeSet;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
-use racelint_diagnostics::render::{self, display_path};
+use racelint_diagnostics::render::display_path;
 use racelint_linter::fix::{fix_paths, unified_diff, FixOptions, FixReport, MAX_PASSES};
-use racelint_linter::Settings;
+use racelint_linter::{Report, Settings};
 
 use crate::cli::{CheckArgs, OutputFormat};
 
@@ -18,7 +17,7 @@ pub fn requested(args: &CheckArgs) -> bool {
 }
 
 pub fn run(
-    args: CheckArgs,
+    mut args: CheckArgs,
     paths: &[PathBuf],
     settings: &Settings,
 ) -> Result<ExitCode, String> {
@@ -76,27 +75,29 @@ pub fn run(
     }
 
     // `--fix`: report what remains as `check` would, with a summary that counts the fixes.
-    let lookup = |p: &std::path::Path| racelint_linter::display_text(p);
-    let stdout = std::io::stdout();
-    // Machine formats arrive with `check`'s renderer; until then they print concisely.
-    if args.output_format == OutputFormat::Full {
-        let color = if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
-            ColorChoice::Auto
+    let remaining = Report {
+        diagnostics: report.remaining.clone(),
+        files_checked: report.files_checked,
+        ..Report::default()
+    };
+    let quiet = args.quiet;
+    args.quiet = true;
+    crate::check::write_report(&args, &remaining)?;
+    if !quiet {
+        let line = summary_line(&report);
+        if matches!(
+            args.output_format,
+            OutputFormat::Full | OutputFormat::Concise
+        ) && args.output_file.is_none()
+        {
+            println!("{line}");
         } else {
-            ColorChoice::Never
-        };
-        let mut out = StandardStream::stdout(color);
-        render::full(&report.remaining, &lookup, true, &mut out)
-    } else {
-        render::concise(&report.remaining, true, &mut stdout.lock())
-    }
-    .map_err(io_error)?;
-    if !args.quiet {
-        println!("{}", summary_line(&report));
+            eprintln!("{line}");
+        }
     }
     Ok(if failed {
         ExitCode::from(2)
-    } else if report.remaining.is_empty() {
+    } else if report.remaining.is_empty() || args.exit_zero {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -260,3 +260,42 @@ fn a_read_only_file_is_left_alone_with_an_error() {
     );
     assert_eq!(fs::read_to_string(&file).unwrap(), COUNTER);
 }
+
+#[test]
+fn with_a_machine_format_the_summary_goes_to_stderr() {
+    let dir = project(&[("m.py", MIXED)]);
+    let run = racelint(dir.path(), &["--fix", "--output-format", "json", "."]);
+    assert_eq!(run.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&run.stdout).expect("JSON on stdout");
+    let text = json.to_string();
+    assert!(text.contains("RL101"), "{text}");
+    assert!(
+        err(&run).contains("Fixed 1 issue in 1 file, 1 remaining in 1 file"),
+        "{}",
+        err(&run)
+    );
+}
+
+#[test]
+fn a_named_file_is_fixed_with_its_project_around_it() {
+    // The thread starts in `main.py`; only `work.py` is named, as pre-commit would name it.
+    let dir = project(&[
+        ("pyproject.toml", "[project]\nname = \"p\"\n"),
+        (
+            "work.py",
+            "import threading\n\ncount = 0\n\n\ndef work():\n    global count\n    count += 1\n",
+        ),
+        (
+            "main.py",
+            "import threading\n\nfrom work import work\n\nfor _ in range(4):\n    threading.Thread(target=work).start()\n",
+        ),
+    ]);
+    let run = racelint(dir.path(), &["--fix", "work.py"]);
+    assert_eq!(run.status.code(), Some(0), "{}{}", out(&run), err(&run));
+    assert!(out(&run).contains("Fixed 1 issue in 1 file, 0 remaining (1 file checked)."));
+    let work = fs::read_to_string(dir.path().join("work.py")).unwrap();
+    assert!(
+        work.contains("    with _count_lock:\n        count += 1\n"),
+        "{work}"
+    );
+}

@@ -15,7 +15,9 @@ use racelint_rules::fix::{parses_cleanly, FileFixer};
 use racelint_rules::Finding;
 use rayon::prelude::*;
 
-use crate::{discover, display_text, lint_summaries, pool, read_source, summarize_path};
+use crate::{
+    discover, display_text, lint_summaries, pool, project_context, read_source, summarize_path,
+};
 use crate::{Discovery, Settings, SourceText};
 
 /// Builds the fix of every finding that asks for one (`None` for the others), in the order
@@ -144,8 +146,17 @@ pub fn fix_paths(
     settings: &Settings,
     options: FixOptions,
 ) -> Result<FixReport, String> {
-    let Discovery { files, warnings } = discover(paths, settings)?;
-    let context: Vec<PathBuf> = Vec::new();
+    let Discovery {
+        files,
+        mut warnings,
+    } = discover(paths, settings)?;
+    let context = if settings.project_context {
+        let context = project_context(paths, &files, settings);
+        warnings.extend(context.warnings);
+        context.files
+    } else {
+        Vec::new()
+    };
     let mut report = fix_files(&files, &context, settings, options);
     report.warnings.extend(warnings);
     Ok(report)
