@@ -3,7 +3,6 @@
 //! run in two threads at once with no common lock?").
 
 mod concurrency;
-mod fxhash;
 mod link;
 
 use std::collections::HashMap;
@@ -180,11 +179,27 @@ impl<'p> Analysis<'p> {
     }
 
     /// Whether an access's location is shared between the threads of context `ci`.
-    fn shared_in(&self, loc: &Loc, reach: &Reach) -> bool {
+    fn shared_in(&self, loc: &Loc, reach: &Reach, ci: u32) -> bool {
         match loc.root() {
-            Loc::Global(_) | Loc::Captured { .. } => true,
+            Loc::Global(_) => true,
+            Loc::Captured { function, .. } => self.captured_shared(ci, function),
             Loc::Instance { .. } => reach.self_shared,
             Loc::Param { .. } | Loc::Unknown(_) | Loc::Via(_) | Loc::Item(_) => false,
+        }
+    }
+
+    /// A local of `function` captured by nested functions is shared between threads only
+    /// when a thread is started from inside that function (each call has its own cell).
+    fn captured_shared(&self, ci: u32, function: &str) -> bool {
+        match &self.contexts[ci as usize].evidence {
+            Evidence::Start { spawner, .. } => {
+                let spawner = &self.linker.function(*spawner).qualname;
+                spawner == function
+                    || spawner
+                        .strip_prefix(function)
+                        .is_some_and(|r| r.starts_with('.'))
+            }
+            _ => false,
         }
     }
 
@@ -213,7 +228,7 @@ impl<'p> Analysis<'p> {
                         continue;
                     }
                     let loc = self.linker.canonical_loc(&a.loc);
-                    if !self.shared_in(&loc, reach) {
+                    if !self.shared_in(&loc, reach, ci) {
                         continue;
                     }
                     // A test followed by a read races only with a removal.
@@ -303,6 +318,11 @@ impl<'p> Analysis<'p> {
                 let instance = matches!(loc.root(), Loc::Instance { .. });
                 if instance && !context.self_shared {
                     continue;
+                }
+                if let Loc::Captured { function, .. } = loc.root() {
+                    if !self.captured_shared(ci, function) {
+                        continue;
+                    }
                 }
                 let Some(writers) = self.writes.get(&loc) else {
                     continue;
@@ -417,7 +437,7 @@ impl Analysis<'_> {
                         continue;
                     }
                     let loc = self.linker.canonical_loc(&a.loc);
-                    if !self.shared_in(&loc, reach) {
+                    if !self.shared_in(&loc, reach, ci) {
                         continue;
                     }
                     // Inserting or removing items; `d[k] = d.get(k, 0) + 1` may insert.

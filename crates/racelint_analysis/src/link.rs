@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::fxhash::FxHashMap;
+use racelint_index::fxhash::FxHashMap;
 use racelint_index::{Callee, Loc, ModuleSummary, Receiver, TextRange, TextSize};
 
 /// A function of the program: module index and function index within it.

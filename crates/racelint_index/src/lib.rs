@@ -3,6 +3,7 @@
 //! locks held at that point. No syntax tree outlives [`summarize`]; everything later in the
 //! pipeline works on summaries only.
 
+pub mod fxhash;
 mod guard;
 mod known;
 mod summarize;

@@ -4,7 +4,7 @@
 //! declared `global` or `nonlocal`; free names come from enclosing functions (captures), then
 //! from the module (globals, definitions, imports). Class bodies are not enclosing scopes.
 
-use std::collections::{HashMap, HashSet};
+use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::PathBuf;
 
 use ruff_python_ast::comparable::ComparableExpr;
@@ -439,10 +439,25 @@ impl<'a> Summarizer<'a> {
     fn classify_value_at_module(&self, value: &Expr) -> Holds {
         match value {
             Expr::Call(call) => match self.module_path_of(&call.func) {
-                Some(path) => self.classify_factory(&path),
+                Some(path) => self.classify_call(call, &path),
                 None => Holds::Other,
             },
             _ => Holds::Other,
+        }
+    }
+
+    /// What calling `path` with these arguments makes. A semaphore that starts at zero is
+    /// a signal one thread gives another, not a lock.
+    fn classify_call(&self, call: &ast::ExprCall, path: &str) -> Holds {
+        let starts_empty = path.ends_with("Semaphore")
+            && matches!(
+                call.arguments.args.first().or_else(|| call.arguments.find_keyword("value").map(|k| &k.value)),
+                Some(Expr::NumberLiteral(n)) if matches!(&n.value, ast::Number::Int(i) if *i == ast::Int::ZERO)
+            );
+        if starts_empty {
+            Holds::Other
+        } else {
+            self.classify_factory(path)
         }
     }
 
@@ -485,17 +500,17 @@ impl<'a> Summarizer<'a> {
             class: None,
             self_name: None,
             cls_name: None,
-            locals: HashSet::new(),
-            params: HashSet::new(),
-            globals: HashSet::new(),
-            nonlocals: HashSet::new(),
-            imports: HashMap::new(),
-            nested: HashMap::new(),
-            holds: HashMap::new(),
-            aliases: HashMap::new(),
-            snapshots: HashMap::new(),
+            locals: HashSet::default(),
+            params: HashSet::default(),
+            globals: HashSet::default(),
+            nonlocals: HashSet::default(),
+            imports: HashMap::default(),
+            nested: HashMap::default(),
+            holds: HashMap::default(),
+            aliases: HashMap::default(),
+            snapshots: HashMap::default(),
             checks: Vec::new(),
-            built: HashSet::new(),
+            built: HashSet::default(),
             blocks: Vec::new(),
             next_block: 0,
             comprehension: Vec::new(),
@@ -503,7 +518,7 @@ impl<'a> Summarizer<'a> {
             loops: Vec::new(),
             stmt: range,
             is_module: true,
-            bound_in: HashMap::new(),
+            bound_in: HashMap::default(),
         });
         self.prefixes.push(self.module.to_string());
         self.walk_body(body);
@@ -680,17 +695,17 @@ impl<'a> Summarizer<'a> {
             class,
             self_name,
             cls_name,
-            locals: HashSet::new(),
+            locals: HashSet::default(),
             params,
-            globals: HashSet::new(),
-            nonlocals: HashSet::new(),
-            imports: HashMap::new(),
-            nested: HashMap::new(),
-            holds: HashMap::new(),
-            aliases: HashMap::new(),
-            snapshots: HashMap::new(),
+            globals: HashSet::default(),
+            nonlocals: HashSet::default(),
+            imports: HashMap::default(),
+            nested: HashMap::default(),
+            holds: HashMap::default(),
+            aliases: HashMap::default(),
+            snapshots: HashMap::default(),
             checks: Vec::new(),
-            built: HashSet::new(),
+            built: HashSet::default(),
             blocks: Vec::new(),
             next_block: 0,
             comprehension: Vec::new(),
@@ -698,7 +713,7 @@ impl<'a> Summarizer<'a> {
             loops: Vec::new(),
             stmt: TextRange::default(),
             is_module: false,
-            bound_in: HashMap::new(),
+            bound_in: HashMap::default(),
         }
     }
 
@@ -730,8 +745,8 @@ impl<'a> Summarizer<'a> {
             index,
             qualname,
             first_base: bases.first().cloned(),
-            attrs: HashMap::new(),
-            lock_aliases: HashMap::new(),
+            attrs: HashMap::default(),
+            lock_aliases: HashMap::default(),
         };
         self.class_prepass(c, &mut info);
         if let Some(scope) = self.scopes.last_mut() {
@@ -1189,6 +1204,10 @@ impl<'a> Summarizer<'a> {
                     if let Some(t) = &clause.test {
                         self.walk_expr(t);
                     }
+                    // `if not L.acquire(False): ... else: <held>`
+                    if let (None, Some((lock, true))) = (&clause.test, &acquired) {
+                        self.scope().locks.push(lock.clone());
+                    }
                     self.walk_body(&clause.body);
                     self.scope().locks = saved.clone();
                 }
@@ -1436,6 +1455,18 @@ impl<'a> Summarizer<'a> {
             .or_else(|| call.arguments.find_keyword("lock").map(|k| &k.value))
     }
 
+    /// A local of the current function that aliases no shared state: reading it touches
+    /// nothing shared (the common case, decided without building any path).
+    fn is_plain_local(&self, name: &str) -> bool {
+        self.scopes.last().is_some_and(|s| {
+            !s.is_module
+                && (s.locals.contains(name) || s.params.contains(name))
+                && !s.aliases.contains_key(name)
+                && !s.nested.contains_key(name)
+                && !s.imports.contains_key(name)
+        })
+    }
+
     fn is_local_name(&self, name: &str) -> bool {
         self.scopes
             .last()
@@ -1516,7 +1547,7 @@ impl<'a> Summarizer<'a> {
             if scope_is_local {
                 // A local: remember what it holds, drop stale knowledge.
                 let holds = value.and_then(|v| match v {
-                    Expr::Call(c) => self.path_of(&c.func).map(|p| self.classify_factory(&p)),
+                    Expr::Call(c) => self.path_of(&c.func).map(|p| self.classify_call(c, &p)),
                     _ => None,
                 });
                 let alias = value.and_then(|v| match v {
@@ -1688,6 +1719,7 @@ impl<'a> Summarizer<'a> {
     fn walk_expr_inner(&mut self, expr: &Expr) {
         match expr {
             Expr::Call(call) => self.walk_call(call),
+            Expr::Name(n) if self.is_plain_local(n.id.as_str()) => {}
             Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_) => {
                 if let Some(loc) = self.loc_of(expr) {
                     if matches!(loc.root(), Loc::Global(_)) && !self.is_variable_path(&loc) {
@@ -1786,7 +1818,7 @@ impl<'a> Summarizer<'a> {
     }
 
     fn walk_comprehension(&mut self, generators: &[ast::Comprehension], elts: &[&Expr]) {
-        let mut bound = HashSet::new();
+        let mut bound = HashSet::default();
         let range = generators.first().map(|g| g.range).unwrap_or_default();
         for (i, g) in generators.iter().enumerate() {
             if i == 0 {
@@ -2360,8 +2392,8 @@ fn declare_locals(body: &[Stmt], scope: &mut FnScope) {
     }
     let mut binder = Binder {
         locals: &mut scope.locals,
-        globals: HashSet::new(),
-        nonlocals: HashSet::new(),
+        globals: HashSet::default(),
+        nonlocals: HashSet::default(),
     };
     binder.visit_body(body);
     let (globals, nonlocals) = (binder.globals, binder.nonlocals);

@@ -149,6 +149,8 @@ pub fn check_paths(paths: &[PathBuf], settings: &Settings) -> Result<Report, Str
     let report_on: Vec<u32> = (0..files.len() as u32).collect();
     let report_on = (!context.is_empty()).then_some(report_on.as_slice());
     let linted = lint_summaries_with_suppressed(&summaries, report_on, settings, &display_text);
+    // Freeing a whole project's summaries takes as long as the rules: do it on the pool.
+    pool().install(|| summaries.into_par_iter().for_each(drop));
     Ok(Report {
         diagnostics: linted.diagnostics,
         files_checked: files.len(),

@@ -1,8 +1,8 @@
-//! A fast, non-cryptographic hasher for the linker's tables of names. The keys come from the
+//! A fast, non-cryptographic hasher for the summarizer's and the linker's tables of names. The keys come from the
 //! program being checked and the tables never leave the process, so hash flooding is no
 //! concern; SipHash's cost on millions of short dotted names is.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// Multiply-rotate hashing, a word at a time (the scheme rustc uses for its own tables).
@@ -63,6 +63,9 @@ impl Hasher for FxHasher {
 
 /// A `HashMap` hashed with [`FxHasher`].
 pub type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// A `HashSet` hashed with [`FxHasher`].
+pub type FxHashSet<T> = HashSet<T, BuildHasherDefault<FxHasher>>;
 
 #[cfg(test)]
 mod tests {
