@@ -113,7 +113,7 @@ pub fn explain(analysis: &Analysis<'_>, race: &Race) -> Explanation {
         } => {
             let spawner_name = function_name(analysis, *spawner);
             if *spawner != root {
-                chain.push(spawner_name.trim_matches('`').to_string());
+                chain.push(spawner_name.replace('`', ""));
             }
             let started = match repeated {
                 Some(reason) => format!(
@@ -228,7 +228,7 @@ pub fn explain(analysis: &Analysis<'_>, race: &Race) -> Explanation {
 
     // The call path, with a label on each call site after the root.
     for (step, call) in &path {
-        chain.push(function_name(analysis, *step).trim_matches('`').to_string());
+        chain.push(function_name(analysis, *step).replace('`', ""));
         if let Some(ci) = call {
             let summary = analysis.linker.function(*step);
             let site = &summary.calls[*ci as usize];
