@@ -494,32 +494,17 @@ impl<'a> Summarizer<'a> {
             Vec::new(),
             Vec::new(),
         );
-        self.scopes.push(FnScope {
+        let mut scope = self.new_scope(
             index,
-            qualname: format!("{}.<module>", self.module),
-            class: None,
-            self_name: None,
-            cls_name: None,
-            locals: HashSet::default(),
-            params: HashSet::default(),
-            globals: HashSet::default(),
-            nonlocals: HashSet::default(),
-            imports: HashMap::default(),
-            nested: HashMap::default(),
-            holds: HashMap::default(),
-            aliases: HashMap::default(),
-            snapshots: HashMap::default(),
-            checks: Vec::new(),
-            built: HashSet::default(),
-            blocks: Vec::new(),
-            next_block: 0,
-            comprehension: Vec::new(),
-            locks: Vec::new(),
-            loops: Vec::new(),
-            stmt: range,
-            is_module: true,
-            bound_in: HashMap::default(),
-        });
+            format!("{}.<module>", self.module),
+            None,
+            None,
+            None,
+            HashSet::default(),
+        );
+        scope.stmt = range;
+        scope.is_module = true;
+        self.scopes.push(scope);
         self.prefixes.push(self.module.to_string());
         self.walk_body(body);
         self.finish_scope();

@@ -15,10 +15,8 @@ use racelint_rules::fix::{parses_cleanly, FileFixer};
 use racelint_rules::Finding;
 use rayon::prelude::*;
 
-use crate::{
-    discover, display_text, lint_summaries, pool, project_context, read_source, summarize_path,
-};
-use crate::{Discovery, Settings, SourceText};
+use crate::{display_text, lint_summaries, pool, read_source, summarize_path};
+use crate::{Settings, SourceText};
 
 /// Builds the fix of every finding that asks for one (`None` for the others), in the order
 /// of `findings`. Each file with such findings is re-parsed once, on the parser's pool.
@@ -146,17 +144,7 @@ pub fn fix_paths(
     settings: &Settings,
     options: FixOptions,
 ) -> Result<FixReport, String> {
-    let Discovery {
-        files,
-        mut warnings,
-    } = discover(paths, settings)?;
-    let context = if settings.project_context {
-        let context = project_context(paths, &files, settings);
-        warnings.extend(context.warnings);
-        context.files
-    } else {
-        Vec::new()
-    };
+    let (files, context, warnings) = crate::discover_with_context(paths, settings)?;
     let mut report = fix_files(&files, &context, settings, options);
     report.warnings.extend(warnings);
     Ok(report)

@@ -127,8 +127,12 @@ fn summarize_unsynchronized(
     }
 }
 
-/// Checks files and directories from disk.
-pub fn check_paths(paths: &[PathBuf], settings: &Settings) -> Result<Report, String> {
+/// The files to check, the rest of their project read as context (when
+/// `settings.project_context` asks for it), and what discovery warned about.
+pub(crate) fn discover_with_context(
+    paths: &[PathBuf],
+    settings: &Settings,
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>, Vec<String>), String> {
     let Discovery {
         files,
         mut warnings,
@@ -140,6 +144,12 @@ pub fn check_paths(paths: &[PathBuf], settings: &Settings) -> Result<Report, Str
     } else {
         Vec::new()
     };
+    Ok((files, context, warnings))
+}
+
+/// Checks files and directories from disk.
+pub fn check_paths(paths: &[PathBuf], settings: &Settings) -> Result<Report, String> {
+    let (files, context, warnings) = discover_with_context(paths, settings)?;
     let all: Vec<&PathBuf> = files.iter().chain(context.iter()).collect();
     let summaries: Vec<ModuleSummary> = pool().install(|| {
         all.par_iter()
