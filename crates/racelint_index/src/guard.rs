@@ -97,6 +97,7 @@ pub fn prescan(source: &str) -> Result<(), InputProblem> {
                 if matches!(c, b'-' | b'+' | b'~') {
                     prefix_chain += 1;
                 }
+                check(prefix_chain, operators, i)?;
             }
             b'\n' => {
                 if depth == 0 && !ends_with_continuation(bytes, i) {
@@ -104,38 +105,50 @@ pub fn prescan(source: &str) -> Result<(), InputProblem> {
                 }
             }
             b' ' | b'\t' | b'\r' | b'\\' => {}
-            _ if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
+            _ if is_word_byte(c) => {
                 let start = i;
-                while i < bytes.len()
-                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80)
-                {
+                while i < bytes.len() && is_word_byte(bytes[i]) {
                     i += 1;
                 }
-                let word = &bytes[start..i];
-                if word == b"not" || word == b"await" || word == b"lambda" {
-                    prefix_chain += 1;
-                } else if word == b"and" || word == b"or" || word == b"if" || word == b"else" {
-                    operators += 1;
-                    prefix_chain = 0;
-                } else if i < bytes.len()
-                    && (bytes[i] == b'\'' || bytes[i] == b'"')
-                    && word.len() <= 3
-                {
+                match &bytes[start..i] {
+                    b"not" | b"await" | b"lambda" => {
+                        prefix_chain += 1;
+                        check(prefix_chain, operators, start)?;
+                    }
+                    b"and" | b"or" | b"if" | b"else" => {
+                        operators += 1;
+                        prefix_chain = 0;
+                        check(prefix_chain, operators, start)?;
+                    }
                     // A string prefix such as r"", b'', f"": the string follows.
-                    continue;
-                } else {
-                    prefix_chain = 0;
+                    word if word.len() <= 3 && matches!(bytes.get(i), Some(b'\'' | b'"')) => {}
+                    _ => prefix_chain = 0,
                 }
-                check(prefix_chain, operators, start)?;
                 continue;
             }
             _ => prefix_chain = 0,
         }
-        check(prefix_chain, operators, i)?;
         i += 1;
     }
     Ok(())
 }
+
+/// Letters, digits, `_` and any byte of a non-ASCII character: the bytes of a name.
+#[inline]
+fn is_word_byte(c: u8) -> bool {
+    WORD_BYTES[c as usize]
+}
+
+const WORD_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+        c += 1;
+    }
+    table
+};
 
 fn check(prefix_chain: usize, operators: usize, offset: usize) -> Result<(), InputProblem> {
     if prefix_chain > MAX_PREFIX_CHAIN {
