@@ -651,8 +651,9 @@ impl<'a> Summarizer<'a> {
         self.scopes.push(scope);
         self.prefixes.push(qualname);
         self.walk_body(&f.body);
-        if f.name.id.as_str() == "__enter__" {
-            // Locks acquired and not released: held by the `with` body.
+        if self.func().provides_locks.is_empty() {
+            // Locks acquired and not released: held by the body of a `with` on an object
+            // whose `__enter__` this is, or after a call to a helper like `_acquire_lock()`.
             let held: Vec<HeldLock> = self
                 .scope()
                 .locks
@@ -944,6 +945,36 @@ impl<'a> Summarizer<'a> {
         }
     }
 
+    /// `_acquire_lock()` / `_release_lock()`: helpers that take or drop a lock for their
+    /// caller. The linker learns which locks the helper leaves held.
+    fn lock_helper_statement(&mut self, call: &ast::ExprCall, name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        if lower.contains("acquire") {
+            let Some((callee, _)) = self.callee_of(&call.func) else {
+                return false;
+            };
+            self.walk_call(call);
+            let lock = HeldLock {
+                loc: Loc::Via(Box::new(callee)),
+                text: self.text(call.range()).to_string(),
+                range: call.range(),
+            };
+            self.scope().locks.push(lock);
+            return true;
+        }
+        if lower.contains("release") {
+            let scope = self.scope();
+            if let Some(pos) = scope
+                .locks
+                .iter()
+                .rposition(|l| matches!(l.loc, Loc::Via(_)))
+            {
+                scope.locks.remove(pos);
+            }
+        }
+        false
+    }
+
     /// The shared location an expression denotes, if it denotes one.
     fn loc_of(&self, expr: &Expr) -> Option<Loc> {
         match expr {
@@ -1184,6 +1215,9 @@ impl<'a> Summarizer<'a> {
                     }
                 }
                 self.walk_body(&i.body);
+                // Locks a branch acquires and keeps (`if _lock: _lock.acquire()`) may be held
+                // after the `if`: counted as held, so no race is reported because of them.
+                let mut kept = extra_locks(&self.scope().locks, &saved);
                 self.scope().locks = saved.clone();
                 for clause in &i.elif_else_clauses {
                     if let Some(t) = &clause.test {
@@ -1194,7 +1228,13 @@ impl<'a> Summarizer<'a> {
                         self.scope().locks.push(lock.clone());
                     }
                     self.walk_body(&clause.body);
+                    kept.extend(extra_locks(&self.scope().locks, &saved));
                     self.scope().locks = saved.clone();
+                }
+                for lock in kept {
+                    if !self.scope().locks.iter().any(|l| l.loc == lock.loc) {
+                        self.scope().locks.push(lock);
+                    }
                 }
                 let leaves: &[Stmt] = if i.elif_else_clauses.is_empty() {
                     &i.body
@@ -1280,8 +1320,10 @@ impl<'a> Summarizer<'a> {
     /// Handles `L.acquire()` and `L.release()` statements; returns whether it did.
     fn lock_statement(&mut self, expr: &Expr) -> bool {
         let Expr::Call(call) = expr else { return false };
-        let Expr::Attribute(attr) = &*call.func else {
-            return false;
+        let attr = match &*call.func {
+            Expr::Attribute(attr) => attr,
+            Expr::Name(n) => return self.lock_helper_statement(call, n.id.as_str()),
+            _ => return false,
         };
         match attr.attr.id.as_str() {
             "acquire" => {
@@ -1303,7 +1345,7 @@ impl<'a> Summarizer<'a> {
                 }
                 false
             }
-            _ => false,
+            name => self.lock_helper_statement(call, name),
         }
     }
 
@@ -2533,4 +2575,12 @@ fn same_owner(read: &Loc, written: &Loc) -> bool {
         }
         _ => false,
     }
+}
+
+/// The locks of `now` that `before` did not hold.
+fn extra_locks(now: &[HeldLock], before: &[HeldLock]) -> Vec<HeldLock> {
+    now.iter()
+        .filter(|l| !before.iter().any(|b| b.loc == l.loc))
+        .cloned()
+        .collect()
 }
