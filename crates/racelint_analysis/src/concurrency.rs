@@ -465,7 +465,7 @@ pub fn reach(
             let self_shared = match edge.receiver {
                 Receiver::SelfObject => here.self_shared,
                 Receiver::Shared => true,
-                Receiver::Owned | Receiver::Unknown | Receiver::None => false,
+                Receiver::Owned | Receiver::None => false,
             };
             match reached.get_mut(&edge.to) {
                 None => {

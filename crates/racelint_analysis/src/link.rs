@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use racelint_index::fxhash::FxHashMap;
-use racelint_index::{Callee, Loc, ModuleSummary, Receiver, TextRange, TextSize};
+use racelint_index::{Callee, Loc, ModuleSummary, Receiver, TextRange};
 
 /// A function of the program: module index and function index within it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -408,8 +408,5 @@ pub struct Site {
 impl Site {
     pub fn new(module: u32, range: TextRange) -> Site {
         Site { module, range }
-    }
-    pub fn start(&self) -> TextSize {
-        self.range.start()
     }
 }

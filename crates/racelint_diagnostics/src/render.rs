@@ -100,6 +100,21 @@ pub fn concise(
     Ok(())
 }
 
+/// Reported and suppressed diagnostics together in output order, each with whether it was
+/// suppressed (for the machine formats, which show both).
+fn with_suppressed<'d>(
+    diagnostics: &'d [Diagnostic],
+    suppressed: &'d [Diagnostic],
+) -> Vec<(&'d Diagnostic, bool)> {
+    let mut all: Vec<(&Diagnostic, bool)> = diagnostics
+        .iter()
+        .map(|d| (d, false))
+        .chain(suppressed.iter().map(|d| (d, true)))
+        .collect();
+    all.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
+    all
+}
+
 fn concise_line(d: &Diagnostic, show_fix_hints: bool) -> String {
     let marker = if show_fix_hints && is_fixable_by_default(d) {
         " [*]"

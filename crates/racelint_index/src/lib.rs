@@ -141,8 +141,6 @@ pub enum Receiver {
     Shared,
     /// A method called on an object this function created and keeps to itself.
     Owned,
-    /// A method called on a parameter or something else the summarizer cannot follow.
-    Unknown,
 }
 
 /// What a call or a thread start refers to.

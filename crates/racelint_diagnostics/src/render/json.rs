@@ -33,12 +33,7 @@ pub fn json(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let mut positions = Positions::new(sources);
-    let mut all: Vec<(&Diagnostic, bool)> = diagnostics
-        .iter()
-        .map(|d| (d, false))
-        .chain(suppressed.iter().map(|d| (d, true)))
-        .collect();
-    all.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
+    let all = super::with_suppressed(diagnostics, suppressed);
     let items: Vec<Value> = all
         .into_iter()
         .map(|(d, s)| diagnostic_value(d, s, &mut positions))

@@ -36,12 +36,7 @@ pub fn sarif(
     let cwd = std::env::current_dir().ok();
     let base = cwd.as_deref();
     let mut positions = Positions::new(sources);
-    let mut all: Vec<(&Diagnostic, bool)> = diagnostics
-        .iter()
-        .map(|d| (d, false))
-        .chain(suppressed.iter().map(|d| (d, true)))
-        .collect();
-    all.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
+    let all = super::with_suppressed(diagnostics, suppressed);
     let results: Vec<Value> = all
         .into_iter()
         .map(|(d, s)| result(d, s, rules, base, &mut positions))
