@@ -7,6 +7,8 @@ mod link;
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use racelint_index::{Access, AccessKind, HeldLock, Loc, ModuleSummary};
 
 pub use concurrency::{
@@ -79,35 +81,46 @@ pub fn analyze<'p>(modules: &'p [ModuleSummary], options: &AnalysisOptions) -> A
     for v in by_function.values_mut() {
         v.sort_unstable();
     }
-    let mut writes: HashMap<Loc, Vec<AccessId>> = HashMap::new();
-    let mut guards: HashMap<Loc, (AccessId, usize)> = HashMap::new();
-    for (mi, m) in modules.iter().enumerate() {
-        for (fi, f) in m.functions.iter().enumerate() {
-            let func = FnId {
-                module: mi as u32,
-                func: fi as u32,
-            };
-            for (ai, a) in f.accesses.iter().enumerate() {
-                let id = AccessId {
-                    func,
-                    index: ai as u32,
+    // Canonical locations of the accesses that can guard or conflict, worked out per module
+    // in parallel and gathered in module order (so the first guard seen stays the first).
+    let located: Vec<Vec<(Loc, AccessId, Option<usize>, bool)>> = modules
+        .par_iter()
+        .enumerate()
+        .map(|(mi, m)| {
+            let mut out = Vec::new();
+            for (fi, f) in m.functions.iter().enumerate() {
+                let func = FnId {
+                    module: mi as u32,
+                    func: fi as u32,
                 };
-                let needs_loc = a.kind != AccessKind::Read || a.locks.iter().any(is_effective_lock);
-                if !needs_loc {
-                    continue;
-                }
-                let loc = linker.canonical_loc(&a.loc);
-                if let Some(li) = a
-                    .locks
-                    .iter()
-                    .position(|l| is_effective_lock(l) && !is_wildcard_lock(&l.loc))
-                {
-                    guards.entry(loc.clone()).or_insert((id, li));
-                }
-                if a.kind.is_write() {
-                    writes.entry(loc).or_default().push(id);
+                for (ai, a) in f.accesses.iter().enumerate() {
+                    let needs_loc =
+                        a.kind != AccessKind::Read || a.locks.iter().any(is_effective_lock);
+                    if !needs_loc {
+                        continue;
+                    }
+                    let id = AccessId {
+                        func,
+                        index: ai as u32,
+                    };
+                    let guard = a
+                        .locks
+                        .iter()
+                        .position(|l| is_effective_lock(l) && !is_wildcard_lock(&l.loc));
+                    out.push((linker.canonical_loc(&a.loc), id, guard, a.kind.is_write()));
                 }
             }
+            out
+        })
+        .collect();
+    let mut writes: HashMap<Loc, Vec<AccessId>> = HashMap::new();
+    let mut guards: HashMap<Loc, (AccessId, usize)> = HashMap::new();
+    for (loc, id, guard, is_write) in located.into_iter().flatten() {
+        if let Some(li) = guard {
+            guards.entry(loc.clone()).or_insert((id, li));
+        }
+        if is_write {
+            writes.entry(loc).or_default().push(id);
         }
     }
     Analysis {

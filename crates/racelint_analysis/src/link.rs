@@ -1,6 +1,7 @@
 //! Linking: resolve dotted paths across modules (imports, re-exports, packages), classes and
 //! their bases, methods, and the call graph.
 
+use rayon::prelude::*;
 use std::borrow::Cow;
 
 use racelint_index::fxhash::FxHashMap;
@@ -350,14 +351,13 @@ impl<'p> Linker<'p> {
 
     /// The call graph: resolved edges of every function.
     pub fn edges(&self) -> Vec<Vec<Vec<Edge>>> {
-        // Many call sites name the same callee; resolve each (callee, receiver) once. A
-        // `Function` callee is an index into its own module, so it is not shared.
-        let mut known: FxHashMap<(&'p Callee, Receiver), Vec<(FnId, Receiver)>> =
-            FxHashMap::default();
+        // Many call sites name the same callee; resolve each (callee, receiver) once per
+        // worker. A `Function` callee is an index into its own module, so it is not shared.
+        type Known<'p> = FxHashMap<(&'p Callee, Receiver), Vec<(FnId, Receiver)>>;
         self.modules
-            .iter()
+            .par_iter()
             .enumerate()
-            .map(|(mi, m)| {
+            .map_init(Known::default, |known, (mi, m)| {
                 m.functions
                     .iter()
                     .enumerate()

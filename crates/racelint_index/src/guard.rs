@@ -69,9 +69,7 @@ pub fn prescan(source: &str) -> Result<(), InputProblem> {
         let c = bytes[i];
         match c {
             b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
+                i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |at| i + at);
                 continue;
             }
             b'\'' | b'"' => {
@@ -104,7 +102,14 @@ pub fn prescan(source: &str) -> Result<(), InputProblem> {
                     operators = 0;
                 }
             }
-            b' ' | b'\t' | b'\r' | b'\\' => {}
+            b' ' => {
+                // Indentation and spacing come in runs.
+                while i < bytes.len() && bytes[i] == b' ' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'\t' | b'\r' | b'\\' => {}
             _ if is_word_byte(c) => {
                 let start = i;
                 while i < bytes.len() && is_word_byte(bytes[i]) {
@@ -179,25 +184,34 @@ fn skip_string(bytes: &[u8], start: usize) -> usize {
     let quote = bytes[start];
     let triple = bytes.len() >= start + 3 && bytes[start + 1] == quote && bytes[start + 2] == quote;
     let mut i = start + if triple { 3 } else { 1 };
-    while i < bytes.len() {
+    loop {
+        // Jump to the next byte that can end the string or escape one that would.
+        let rest = &bytes[i.min(bytes.len())..];
+        let next = if triple {
+            memchr::memchr2(quote, b'\\', rest)
+        } else {
+            memchr::memchr3(quote, b'\\', b'\n', rest)
+        };
+        let Some(at) = next else {
+            return bytes.len();
+        };
+        i += at;
         let c = bytes[i];
         if c == b'\\' {
             i += 2;
             continue;
         }
-        if c == quote {
-            if !triple {
-                return i + 1;
-            }
-            if bytes.get(i + 1) == Some(&quote) && bytes.get(i + 2) == Some(&quote) {
-                return i + 3;
-            }
-        } else if c == b'\n' && !triple {
+        if c == b'\n' {
             return i; // unterminated single-line string: the parser reports it
+        }
+        if !triple {
+            return i + 1;
+        }
+        if bytes.get(i + 1) == Some(&quote) && bytes.get(i + 2) == Some(&quote) {
+            return i + 3;
         }
         i += 1;
     }
-    bytes.len()
 }
 
 #[cfg(test)]

@@ -140,6 +140,16 @@ pub(crate) const MUTATORS: &[&str] = &[
 
 /// Whether a name suggests a lock (used for locks the summarizer cannot trace to a factory,
 /// such as one passed in or created in another module).
+/// Whether `haystack` contains `needle` (lowercase ASCII), ignoring ASCII case, without
+/// allocating a lowercased copy.
+pub(crate) fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    haystack.len() >= needle.len()
+        && haystack
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
 pub(crate) fn looks_like_lock(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let lower = lower.trim_start_matches('_');

@@ -249,7 +249,6 @@ pub struct ModuleSummary {
     /// Dotted module name (`pkg.sub.mod`; `pkg.sub` for `pkg/sub/__init__.py`).
     pub module: String,
     pub is_package: bool,
-    pub line_index: LineIndex,
     pub syntax_errors: Vec<SyntaxError>,
     /// Why the file was not analysed at all (too large, too deeply nested, not UTF-8).
     pub problem: Option<InputProblem>,
@@ -276,7 +275,6 @@ impl ModuleSummary {
             path,
             module,
             is_package: false,
-            line_index: LineIndex::from_source_text(""),
             syntax_errors: Vec::new(),
             problem: Some(problem),
             imports: Vec::new(),

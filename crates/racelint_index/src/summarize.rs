@@ -5,13 +5,13 @@
 //! from the module (globals, definitions, imports). Class bodies are not enclosing scopes.
 
 use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use ruff_python_ast::comparable::ComparableExpr;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, PySourceType, PythonVersion, Stmt};
 use ruff_python_parser::{parse_unchecked, ParseOptions};
-use ruff_source_file::LineIndex;
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
 mod checks;
@@ -20,8 +20,8 @@ use checks::{made_of, ActiveCheck, Made};
 
 use crate::guard::prescan;
 use crate::known::{
-    is_executor_factory, is_lock_factory, is_thread_local_factory, is_thread_pool_factory,
-    looks_like_lock, MUTATORS, POOL_METHODS,
+    contains_ignore_case, is_executor_factory, is_lock_factory, is_thread_local_factory,
+    is_thread_pool_factory, looks_like_lock, MUTATORS, POOL_METHODS,
 };
 use crate::{
     Access, AccessKind, CallSite, Callee, ClassSummary, FunctionSummary, HeldLock, Loc,
@@ -50,9 +50,7 @@ pub fn summarize(
     options: &Options,
 ) -> ModuleSummary {
     if let Err(problem) = prescan(source) {
-        let mut summary = ModuleSummary::unreadable(path, module, problem);
-        summary.line_index = LineIndex::from_source_text(source);
-        return summary;
+        return ModuleSummary::unreadable(path, module, problem);
     }
     let parse_options =
         ParseOptions::from(PySourceType::Python).with_target_version(PythonVersion::PY314);
@@ -96,7 +94,6 @@ pub fn summarize(
         path,
         module,
         is_package,
-        line_index: LineIndex::from_source_text(source),
         syntax_errors,
         problem: None,
         imports,
@@ -132,6 +129,25 @@ struct ModuleScope {
     thread_local_globals: HashSet<String>,
     /// `cond = threading.Condition(lock)`: `cond` is `lock`.
     lock_aliases: HashMap<String, String>,
+    /// What each module-level name resolves to, built once after the pre-pass: imports
+    /// first, then definitions, then variables.
+    names: HashMap<String, ModuleName>,
+}
+
+/// A module-level name with its dotted path worked out.
+enum ModuleName {
+    /// An import, function or class.
+    Path(String),
+    Variable(String),
+}
+
+/// `base.attr` in one allocation.
+fn dotted(base: &str, attr: &str) -> String {
+    let mut path = String::with_capacity(base.len() + 1 + attr.len());
+    path.push_str(base);
+    path.push('.');
+    path.push_str(attr);
+    path
 }
 
 #[derive(Default)]
@@ -190,14 +206,14 @@ struct Snapshot {
     locked: bool,
 }
 
-enum NameRes {
+enum NameRes<'s> {
     /// A local or parameter of the current function.
     Local,
     Captured(Loc),
     /// A module-level variable.
-    Variable(String),
+    Variable(&'s str),
     /// A definition or import: a dotted path to a function, class or module.
-    Path(String),
+    Path(&'s str),
     Unknown,
 }
 
@@ -215,6 +231,8 @@ struct Summarizer<'a> {
     /// Dotted paths of the enclosing definitions (functions and classes).
     prefixes: Vec<String>,
     depth: usize,
+    /// Offsets of every `:=` in the source (some may sit in strings or comments).
+    walrus: Vec<TextSize>,
 }
 
 impl<'a> Summarizer<'a> {
@@ -239,6 +257,9 @@ impl<'a> Summarizer<'a> {
             scopes: Vec::new(),
             prefixes: Vec::new(),
             depth: 0,
+            walrus: memchr::memmem::find_iter(source.as_bytes(), b":=")
+                .map(|i| TextSize::new(u32::try_from(i).unwrap_or(u32::MAX)))
+                .collect(),
         }
     }
 
@@ -415,6 +436,22 @@ impl<'a> Summarizer<'a> {
                 }
             }
         }
+        let scope = &mut self.module_scope;
+        let module = self.module;
+        for name in scope.variables.keys() {
+            let path = ModuleName::Variable(dotted(module, name));
+            scope.names.insert(name.clone(), path);
+        }
+        for name in &scope.defs {
+            scope
+                .names
+                .insert(name.clone(), ModuleName::Path(dotted(module, name)));
+        }
+        for (name, target) in &scope.imports {
+            scope
+                .names
+                .insert(name.clone(), ModuleName::Path(target.clone()));
+        }
     }
 
     fn module_path_of(&self, expr: &Expr) -> Option<String> {
@@ -561,11 +598,13 @@ impl<'a> Summarizer<'a> {
                     Expr::Call(call) => &*call.func,
                     other => other,
                 };
-                self.path_of(expr).or_else(|| match expr {
-                    Expr::Name(n) => Some(n.id.to_string()),
-                    Expr::Attribute(a) => Some(a.attr.id.to_string()),
-                    _ => None,
-                })
+                self.path_of(expr)
+                    .map(Cow::into_owned)
+                    .or_else(|| match expr {
+                        Expr::Name(n) => Some(n.id.to_string()),
+                        Expr::Attribute(a) => Some(a.attr.id.to_string()),
+                        _ => None,
+                    })
             })
             .collect()
     }
@@ -647,7 +686,7 @@ impl<'a> Summarizer<'a> {
                 }
             }
         }
-        declare_locals(&f.body, &mut scope);
+        declare_locals(&f.body, &mut scope, &self.walrus);
         self.scopes.push(scope);
         self.prefixes.push(qualname);
         self.walk_body(&f.body);
@@ -712,7 +751,12 @@ impl<'a> Summarizer<'a> {
         let bases: Vec<String> = c
             .arguments
             .as_ref()
-            .map(|args| args.args.iter().filter_map(|b| self.path_of(b)).collect())
+            .map(|args| {
+                args.args
+                    .iter()
+                    .filter_map(|b| self.path_of(b).map(Cow::into_owned))
+                    .collect()
+            })
             .unwrap_or_default();
         let declared_thread_safe = self.class_line_marks_thread_safe(c);
         let index = self.classes.len();
@@ -839,7 +883,7 @@ impl<'a> Summarizer<'a> {
 
     // ----- names --------------------------------------------------------------------------
 
-    fn resolve_name(&self, name: &str) -> NameRes {
+    fn resolve_name(&self, name: &str) -> NameRes<'_> {
         let Some(current) = self.scopes.last() else {
             return NameRes::Unknown;
         };
@@ -854,10 +898,10 @@ impl<'a> Summarizer<'a> {
                 return self.enclosing_name(name, true);
             }
             if let Some(target) = current.imports.get(name) {
-                return NameRes::Path(target.clone());
+                return NameRes::Path(target);
             }
             if let Some(q) = current.nested.get(name) {
-                return NameRes::Path(q.clone());
+                return NameRes::Path(q);
             }
             if current.locals.contains(name) || current.params.contains(name) {
                 return NameRes::Local;
@@ -872,14 +916,14 @@ impl<'a> Summarizer<'a> {
     }
 
     /// Looks a name up in the enclosing functions (not the current one).
-    fn enclosing_name(&self, name: &str, declared_nonlocal: bool) -> NameRes {
+    fn enclosing_name(&self, name: &str, declared_nonlocal: bool) -> NameRes<'_> {
         for scope in self.scopes.iter().rev().skip(1) {
             if scope.is_module {
                 break;
             }
             if let Some(q) = scope.nested.get(name) {
                 if !declared_nonlocal {
-                    return NameRes::Path(q.clone());
+                    return NameRes::Path(q);
                 }
             }
             if scope.locals.contains(name) || scope.params.contains(name) {
@@ -895,26 +939,24 @@ impl<'a> Summarizer<'a> {
         NameRes::Unknown
     }
 
-    fn module_name(&self, name: &str) -> NameRes {
-        if let Some(target) = self.module_scope.imports.get(name) {
-            NameRes::Path(target.clone())
-        } else if self.module_scope.defs.contains(name) {
-            NameRes::Path(format!("{}.{name}", self.module))
-        } else if self.module_scope.variables.contains_key(name) {
-            NameRes::Variable(format!("{}.{name}", self.module))
-        } else {
-            NameRes::Unknown
+    fn module_name(&self, name: &str) -> NameRes<'_> {
+        match self.module_scope.names.get(name) {
+            Some(ModuleName::Path(p)) => NameRes::Path(p),
+            Some(ModuleName::Variable(p)) => NameRes::Variable(p),
+            None => NameRes::Unknown,
         }
     }
 
     /// The dotted path an expression names, when it names a definition, import or global.
-    fn path_of(&self, expr: &Expr) -> Option<String> {
+    fn path_of(&self, expr: &Expr) -> Option<Cow<'_, str>> {
         match expr {
             Expr::Name(n) => match self.resolve_name(n.id.as_str()) {
-                NameRes::Path(p) | NameRes::Variable(p) => Some(p),
+                NameRes::Path(p) | NameRes::Variable(p) => Some(Cow::Borrowed(p)),
                 _ => None,
             },
-            Expr::Attribute(a) => self.path_of(&a.value).map(|p| format!("{p}.{}", a.attr.id)),
+            Expr::Attribute(a) => self
+                .path_of(&a.value)
+                .map(|p| Cow::Owned(dotted(&p, a.attr.id.as_str()))),
             _ => None,
         }
     }
@@ -948,8 +990,7 @@ impl<'a> Summarizer<'a> {
     /// `_acquire_lock()` / `_release_lock()`: helpers that take or drop a lock for their
     /// caller. The linker learns which locks the helper leaves held.
     fn lock_helper_statement(&mut self, call: &ast::ExprCall, name: &str) -> bool {
-        let lower = name.to_ascii_lowercase();
-        if lower.contains("acquire") {
+        if contains_ignore_case(name, "acquire") {
             let Some((callee, _)) = self.callee_of(&call.func) else {
                 return false;
             };
@@ -962,7 +1003,7 @@ impl<'a> Summarizer<'a> {
             self.scope().locks.push(lock);
             return true;
         }
-        if lower.contains("release") {
+        if contains_ignore_case(name, "release") {
             let scope = self.scope();
             if let Some(pos) = scope
                 .locks
@@ -995,7 +1036,7 @@ impl<'a> Summarizer<'a> {
                 match self.resolve_name(id) {
                     NameRes::Variable(p) => self.not_thread_local_global(p),
                     NameRes::Captured(loc) => Some(loc),
-                    NameRes::Path(p) => Some(Loc::Global(p)),
+                    NameRes::Path(p) => Some(Loc::Global(p.to_string())),
                     _ => None,
                 }
             }
@@ -1017,19 +1058,20 @@ impl<'a> Summarizer<'a> {
                 }
                 if self.is_class_object(&a.value) {
                     let class = self.current_class()?;
-                    return Some(Loc::Global(format!("{}.{attr}", class.qualname)));
+                    return Some(Loc::Global(dotted(&class.qualname, attr)));
                 }
                 match self.loc_of(&a.value)? {
                     Loc::Global(p) => {
-                        let module_globals_thread_local = self
-                            .module_scope
-                            .thread_local_globals
-                            .iter()
-                            .any(|t| p == format!("{}.{t}", self.module));
-                        if module_globals_thread_local {
+                        let module_global_thread_local = p
+                            .strip_prefix(self.module)
+                            .and_then(|rest| rest.strip_prefix('.'))
+                            .is_some_and(|name| {
+                                self.module_scope.thread_local_globals.contains(name)
+                            });
+                        if module_global_thread_local {
                             return None;
                         }
-                        Some(Loc::Global(format!("{p}.{attr}")))
+                        Some(Loc::Global(dotted(&p, attr)))
                     }
                     Loc::Instance { class, attr: base } => {
                         let thread_local = self.current_class().is_some_and(|c| {
@@ -1040,12 +1082,12 @@ impl<'a> Summarizer<'a> {
                         }
                         Some(Loc::Instance {
                             class,
-                            attr: format!("{base}.{attr}"),
+                            attr: dotted(&base, attr),
                         })
                     }
                     Loc::Captured { function, name } => Some(Loc::Captured {
                         function,
-                        name: format!("{name}.{attr}"),
+                        name: dotted(&name, attr),
                     }),
                     _ => None,
                 }
@@ -1056,17 +1098,17 @@ impl<'a> Summarizer<'a> {
     }
 
     fn global_loc(&self, name: &str) -> Loc {
-        Loc::Global(format!("{}.{name}", self.module))
+        Loc::Global(dotted(self.module, name))
     }
 
-    fn not_thread_local_global(&self, path: String) -> Option<Loc> {
+    fn not_thread_local_global(&self, path: &str) -> Option<Loc> {
         let local = path
             .strip_prefix(self.module)
             .and_then(|r| r.strip_prefix('.'));
         if local.is_some_and(|l| self.module_scope.thread_local_globals.contains(l)) {
             return None;
         }
-        Some(Loc::Global(path))
+        Some(Loc::Global(path.to_string()))
     }
 
     /// What a local, attribute or global expression is known to hold.
@@ -1789,13 +1831,7 @@ impl<'a> Summarizer<'a> {
                 self.walk_expr(&n.value);
                 self.walk_assign_target(&n.target, Some(&n.value));
             }
-            _ => {
-                let mut children = ChildExprs(Vec::new());
-                visitor::walk_expr(&mut children, expr);
-                for child in children.0 {
-                    self.walk_expr(child);
-                }
-            }
+            _ => visitor::walk_expr(&mut ChildExprs(self), expr),
         }
     }
 
@@ -1923,14 +1959,26 @@ impl<'a> Summarizer<'a> {
         // The callee expression: its receiver may be state that is read.
         match &*call.func {
             Expr::Attribute(a) => {
-                if !is_pure_path(&a.value) || self.loc_of(&a.value).is_some() {
+                let method = a.attr.id.as_str();
+                let mutator = MUTATORS.contains(&method);
+                if !is_pure_path(&a.value) {
                     self.walk_expr(&a.value);
-                }
-                if MUTATORS.contains(&a.attr.id.as_str()) {
-                    if let Some(loc) = self.loc_of(&a.value) {
-                        if self.is_variable_path(&loc) {
-                            self.record_mutation(loc, &a.value, a.attr.id.as_str());
+                    if mutator {
+                        if let Some(loc) = self.loc_of(&a.value) {
+                            if self.is_variable_path(&loc) {
+                                self.record_mutation(loc, &a.value, method);
+                            }
                         }
+                    }
+                } else if let Some(loc) = self.loc_of(&a.value) {
+                    // The receiver is read (as `walk_expr` would record it), then perhaps
+                    // mutated: its location is worked out once for both.
+                    let variable = self.is_variable_path(&loc);
+                    if variable && mutator {
+                        self.record(loc.clone(), AccessKind::Read, &a.value);
+                        self.record_mutation(loc, &a.value, method);
+                    } else if variable || !matches!(loc.root(), Loc::Global(_)) {
+                        self.record(loc, AccessKind::Read, &a.value);
                     }
                 }
             }
@@ -1979,7 +2027,7 @@ impl<'a> Summarizer<'a> {
     fn callee_of(&self, func: &Expr) -> Option<(Callee, Receiver)> {
         match func {
             Expr::Name(n) => match self.resolve_name(n.id.as_str()) {
-                NameRes::Path(p) => Some((Callee::Path(p), Receiver::None)),
+                NameRes::Path(p) => Some((Callee::Path(p.to_string()), Receiver::None)),
                 _ => None,
             },
             Expr::Attribute(a) => {
@@ -2024,9 +2072,7 @@ impl<'a> Summarizer<'a> {
                 }
                 match &*a.value {
                     Expr::Name(n) => match self.resolve_name(n.id.as_str()) {
-                        NameRes::Path(p) => {
-                            Some((Callee::Path(format!("{p}.{name}")), Receiver::None))
-                        }
+                        NameRes::Path(p) => Some((Callee::Path(dotted(p, &name)), Receiver::None)),
                         _ => None,
                     },
                     // `Class(...).method()`: a method of a fresh object.
@@ -2034,11 +2080,19 @@ impl<'a> Summarizer<'a> {
                         let class = self.path_of(&c.func)?;
                         let last = class.rsplit('.').next().unwrap_or_default();
                         last.starts_with(|ch: char| ch.is_ascii_uppercase())
-                            .then(|| (Callee::Method { class, name }, Receiver::Owned))
+                            .then(|| {
+                                (
+                                    Callee::Method {
+                                        class: class.into_owned(),
+                                        name,
+                                    },
+                                    Receiver::Owned,
+                                )
+                            })
                     }
                     Expr::Attribute(_) => self
                         .path_of(&a.value)
-                        .map(|p| (Callee::Path(format!("{p}.{name}")), Receiver::None)),
+                        .map(|p| (Callee::Path(dotted(&p, &name)), Receiver::None)),
                     _ => None,
                 }
             }
@@ -2103,6 +2157,11 @@ impl<'a> Summarizer<'a> {
                 .find(|k| k.arg.as_ref().is_some_and(|a| a.id.as_str() == name))
         };
         let path = self.path_of(&call.func);
+        // Only a constructor named like a server can start one (see `detect_server`).
+        let server = path
+            .as_deref()
+            .filter(|p| p.rsplit('.').next().is_some_and(|n| n.contains("Server")))
+            .map(str::to_owned);
         let method = match &*call.func {
             Expr::Attribute(a) => Some(a.attr.id.as_str()),
             _ => None,
@@ -2149,7 +2208,7 @@ impl<'a> Summarizer<'a> {
                 args.args.get(1)?,
                 ArgRole::Positional(1),
             ),
-            (_, Some(m)) => {
+            (_, Some(m)) if m == "submit" || m == "map" || POOL_METHODS.contains(&m) => {
                 let Expr::Attribute(a) = &*call.func else {
                     return None;
                 };
@@ -2158,11 +2217,13 @@ impl<'a> Summarizer<'a> {
                     Expr::Name(n) => n.id.as_str(),
                     Expr::Attribute(inner) => inner.attr.id.as_str(),
                     _ => "",
-                }
-                .to_ascii_lowercase();
+                };
+                let ends_with_pool = receiver_name.len() >= 4
+                    && receiver_name.as_bytes()[receiver_name.len() - 4..]
+                        .eq_ignore_ascii_case(b"pool");
                 let executor_like = matches!(holds, Some(Holds::Executor))
                     || (holds.is_none()
-                        && (receiver_name.contains("executor") || receiver_name.ends_with("pool")));
+                        && (contains_ignore_case(receiver_name, "executor") || ends_with_pool));
                 if executor_like
                     && (m == "submit" || (m == "map" && matches!(holds, Some(Holds::Executor))))
                 {
@@ -2178,10 +2239,10 @@ impl<'a> Summarizer<'a> {
                         ArgRole::Positional(0),
                     )
                 } else {
-                    return self.detect_server(call, path.as_deref());
+                    return self.detect_server(call, server);
                 }
             }
-            _ => return self.detect_server(call, path.as_deref()),
+            _ => return self.detect_server(call, server),
         };
         let (callee, receiver) = self.target_of(target)?;
         let scope = self.scopes.last().expect("scope");
@@ -2199,15 +2260,9 @@ impl<'a> Summarizer<'a> {
 
     /// `SomeServer(address, Handler)`: remembered so the linker can tell whether the server
     /// handles requests in threads.
-    fn detect_server(&mut self, call: &ast::ExprCall, path: Option<&str>) -> Option<ArgRole> {
-        let path = path?;
-        if !path
-            .rsplit('.')
-            .next()
-            .is_some_and(|n| n.contains("Server"))
-        {
-            return None;
-        }
+    /// `server` is the constructor's path, given only when its last part names a server.
+    fn detect_server(&mut self, call: &ast::ExprCall, server: Option<String>) -> Option<ArgRole> {
+        let server = server?;
         let handler = call
             .arguments
             .keywords
@@ -2219,9 +2274,9 @@ impl<'a> Summarizer<'a> {
             })
             .map(|k| &k.value)
             .or_else(|| call.arguments.args.get(1))?;
-        let handler = self.path_of(handler)?;
+        let handler = self.path_of(handler)?.into_owned();
         self.func().servers.push(ServerCall {
-            server: path.to_string(),
+            server,
             handler,
             range: call.range(),
         });
@@ -2275,14 +2330,14 @@ enum ArgRole {
     Keyword,
 }
 
-/// Collects the direct child expressions of an expression (one level only).
-struct ChildExprs<'a>(Vec<&'a Expr>);
+/// Hands each direct child expression of an expression to the summarizer's walk.
+struct ChildExprs<'s, 'a>(&'s mut Summarizer<'a>);
 
-impl<'a> Visitor<'a> for ChildExprs<'a> {
-    fn visit_expr(&mut self, expr: &'a Expr) {
-        self.0.push(expr);
+impl<'e> Visitor<'e> for ChildExprs<'_, '_> {
+    fn visit_expr(&mut self, expr: &'e Expr) {
+        self.0.walk_expr(expr);
     }
-    fn visit_stmt(&mut self, _stmt: &'a Stmt) {}
+    fn visit_stmt(&mut self, _stmt: &'e Stmt) {}
 }
 
 /// Finds `self.X = <value>` anywhere in a method body.
@@ -2315,11 +2370,15 @@ impl<'a> Visitor<'a> for SelfAssignFinder<'_, 'a> {
 }
 
 /// Marks every name a function body binds as local (Python decides scope per function).
-fn declare_locals(body: &[Stmt], scope: &mut FnScope) {
+///
+/// Only an assignment expression (`:=`) binds a name inside an expression, so an expression
+/// is searched only when one of the `walrus` offsets (sorted) lies in it.
+fn declare_locals(body: &[Stmt], scope: &mut FnScope, walrus: &[TextSize]) {
     struct Binder<'s> {
         locals: &'s mut HashSet<String>,
         globals: HashSet<String>,
         nonlocals: HashSet<String>,
+        walrus: &'s [TextSize],
     }
     impl<'a> Visitor<'a> for Binder<'_> {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
@@ -2397,6 +2456,15 @@ fn declare_locals(body: &[Stmt], scope: &mut FnScope) {
             visitor::walk_stmt(self, stmt);
         }
         fn visit_expr(&mut self, expr: &'a Expr) {
+            let range = expr.range();
+            let first_after = self.walrus.partition_point(|w| *w < range.start());
+            if self
+                .walrus
+                .get(first_after)
+                .is_none_or(|w| *w >= range.end())
+            {
+                return;
+            }
             match expr {
                 Expr::Named(n) => {
                     let mut names = Vec::new();
@@ -2421,6 +2489,7 @@ fn declare_locals(body: &[Stmt], scope: &mut FnScope) {
         locals: &mut scope.locals,
         globals: HashSet::default(),
         nonlocals: HashSet::default(),
+        walrus,
     };
     binder.visit_body(body);
     let (globals, nonlocals) = (binder.globals, binder.nonlocals);

@@ -11,11 +11,12 @@ mod synchronized;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 use racelint_analysis::{analyze, AnalysisOptions};
 use racelint_diagnostics::{Diagnostic, Related, Span};
-use racelint_index::{summarize, ModuleSummary};
+use racelint_index::{summarize, LineIndex, ModuleSummary};
 use racelint_rules::{Finding, Selection};
 use rayon::prelude::*;
 
@@ -118,11 +119,7 @@ fn summarize_unsynchronized(
                 &source.text,
                 &settings.index,
             ),
-            Err((problem, lossy)) => {
-                let mut summary = ModuleSummary::unreadable(path.to_path_buf(), module, problem);
-                summary.line_index = racelint_index::LineIndex::from_source_text(&lossy);
-                summary
-            }
+            Err((problem, _)) => ModuleSummary::unreadable(path.to_path_buf(), module, problem),
         },
     }
 }
@@ -188,7 +185,8 @@ pub fn lint_summaries_with_suppressed(
     settings: &Settings,
     sources: &(dyn Fn(&Path) -> Option<String> + Sync),
 ) -> Linted {
-    let analysis = analyze(summaries, &settings.analysis);
+    // The analysis runs some steps in parallel: on the same pool as the summaries.
+    let analysis = pool().install(|| analyze(summaries, &settings.analysis));
     let mut findings = racelint_rules::check(&analysis, &settings.selection);
     if let Some(modules) = report_on {
         findings.retain(|f| modules.contains(&f.module));
@@ -206,11 +204,16 @@ fn materialize(
     findings: Vec<Finding>,
     sources: &(dyn Fn(&Path) -> Option<String> + Sync),
 ) -> Vec<Diagnostic> {
-    let mut texts: HashMap<u32, String> = HashMap::new();
-    let mut text_of = |module: u32| -> String {
+    // Each file with a finding is read once more, for its text and line starts.
+    let mut texts: HashMap<u32, Rc<(String, LineIndex)>> = HashMap::new();
+    let mut text_of = |module: u32| {
         texts
             .entry(module)
-            .or_insert_with(|| sources(&summaries[module as usize].path).unwrap_or_default())
+            .or_insert_with(|| {
+                let text = sources(&summaries[module as usize].path).unwrap_or_default();
+                let index = LineIndex::from_source_text(&text);
+                Rc::new((text, index))
+            })
             .clone()
     };
     let mut fixes = fix::build_fixes(summaries, &findings, sources).into_iter();
@@ -218,7 +221,7 @@ fn materialize(
     for finding in findings {
         let summary = &summaries[finding.module as usize];
         let text = text_of(finding.module);
-        let span = span_in(summary, finding.range, &text);
+        let span = span_in(summary, finding.range, &text.0, &text.1);
         let related = finding
             .related
             .iter()
@@ -226,7 +229,7 @@ fn materialize(
                 let other = &summaries[*m as usize];
                 let other_text = text_of(*m);
                 Related {
-                    span: span_in(other, *range, &other_text),
+                    span: span_in(other, *range, &other_text.0, &other_text.1),
                     message: message.clone(),
                 }
             })
@@ -247,15 +250,15 @@ fn materialize(
 }
 
 /// A span of a module, clamped to its text (a file changed since it was read stays safe).
-fn span_in(summary: &ModuleSummary, range: ruff_text_size::TextRange, text: &str) -> Span {
+fn span_in(
+    summary: &ModuleSummary,
+    range: ruff_text_size::TextRange,
+    text: &str,
+    index: &LineIndex,
+) -> Span {
     let len = ruff_text_size::TextSize::of(text);
     let start = range.start().min(len);
     let end = range.end().min(len).max(start);
-    let index = if summary.line_index.line_count() > 0 && summary.problem.is_none() {
-        summary.line_index.clone()
-    } else {
-        racelint_index::LineIndex::from_source_text(text)
-    };
     let mut start = start;
     while !text.is_char_boundary(start.to_usize()) {
         start -= ruff_text_size::TextSize::from(1);
@@ -268,6 +271,6 @@ fn span_in(summary: &ModuleSummary, range: ruff_text_size::TextRange, text: &str
         summary.path.clone(),
         ruff_text_size::TextRange::new(start, end),
         text,
-        &index,
+        index,
     )
 }
