@@ -205,6 +205,8 @@ pub struct FunctionSummary {
     /// Resolved dotted paths of decorators (`functools.cache`, `contextlib.contextmanager`).
     pub decorators: Vec<String>,
     pub calls: Vec<CallSite>,
+    /// Accesses to state. Plain reads are kept only where a lock is held (they tell which
+    /// lock guards a location); every other kind is kept.
     pub accesses: Vec<Access>,
     pub spawns: Vec<Spawn>,
     pub servers: Vec<ServerCall>,

@@ -578,7 +578,14 @@ impl<'a> Summarizer<'a> {
     }
 
     fn finish_scope(&mut self) {
-        self.scopes.pop();
+        if let Some(scope) = self.scopes.pop() {
+            // A plain read matters to the walk (tests of check-then-act, `try`/`except
+            // KeyError`) but not later, unless a lock is held: then it shows which lock
+            // guards the state. Dropping the rest keeps summaries small.
+            self.functions[scope.index].accesses.retain(|a| {
+                a.kind != AccessKind::Read || a.locks.iter().any(crate::is_effective_lock)
+            });
+        }
         self.prefixes.pop();
     }
 
