@@ -727,7 +727,8 @@ impl<'a> Summarizer<'a> {
             class,
             self_name,
             cls_name,
-            locals: HashSet::default(),
+            // Parameters are locals too: one lookup answers "is this name local?".
+            locals: params.clone(),
             params,
             globals: HashSet::default(),
             nonlocals: HashSet::default(),
@@ -910,7 +911,7 @@ impl<'a> Summarizer<'a> {
             if let Some(q) = current.nested.get(name) {
                 return NameRes::Path(q);
             }
-            if current.locals.contains(name) || current.params.contains(name) {
+            if current.locals.contains(name) {
                 return NameRes::Local;
             }
             if let res @ NameRes::Captured(_) | res @ NameRes::Path(_) =
@@ -933,7 +934,7 @@ impl<'a> Summarizer<'a> {
                     return NameRes::Path(q);
                 }
             }
-            if scope.locals.contains(name) || scope.params.contains(name) {
+            if scope.locals.contains(name) {
                 if scope.globals.contains(name) {
                     return self.module_name(name);
                 }
@@ -1127,7 +1128,7 @@ impl<'a> Summarizer<'a> {
                     if let Some(h) = scope.holds.get(id) {
                         return Some(h.clone());
                     }
-                    if scope.locals.contains(id) || scope.params.contains(id) {
+                    if scope.locals.contains(id) {
                         return None;
                     }
                 }
@@ -1531,22 +1532,10 @@ impl<'a> Summarizer<'a> {
             .or_else(|| call.arguments.find_keyword("lock").map(|k| &k.value))
     }
 
-    /// A local of the current function that aliases no shared state: reading it touches
-    /// nothing shared (the common case, decided without building any path).
-    fn is_plain_local(&self, name: &str) -> bool {
-        self.scopes.last().is_some_and(|s| {
-            !s.is_module
-                && (s.locals.contains(name) || s.params.contains(name))
-                && !s.aliases.contains_key(name)
-                && !s.nested.contains_key(name)
-                && !s.imports.contains_key(name)
-        })
-    }
-
     fn is_local_name(&self, name: &str) -> bool {
         self.scopes
             .last()
-            .is_some_and(|s| !s.is_module && (s.locals.contains(name) || s.params.contains(name)))
+            .is_some_and(|s| !s.is_module && s.locals.contains(name))
     }
 
     fn walk_with(&mut self, w: &ast::StmtWith) {
@@ -1795,7 +1784,7 @@ impl<'a> Summarizer<'a> {
     fn walk_expr_inner(&mut self, expr: &Expr) {
         match expr {
             Expr::Call(call) => self.walk_call(call),
-            Expr::Name(n) if self.is_plain_local(n.id.as_str()) => {}
+            // A plain local has no location: `loc_of` says so as cheaply as asking first.
             Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_) => {
                 if let Some(loc) = self.loc_of(expr) {
                     if matches!(loc.root(), Loc::Global(_)) && !self.is_variable_path(&loc) {
@@ -2567,9 +2556,23 @@ fn header_range(stmt: &Stmt) -> TextRange {
 /// Whether `value` reads the location `target` writes: `x + 1` for `x`, `d.get(k, 0) + 1`
 /// for `d[k]`, `max(self.n, v)` for `self.n`.
 fn reads_target(value: &Expr, target: &Expr) -> bool {
+    /// An expression to look for: as written, and in the form that ignores formatting.
+    struct Wanted<'t>(&'t Expr, ComparableExpr<'t>);
+    impl Wanted<'_> {
+        fn matches(&self, expr: &Expr) -> bool {
+            // Building a comparable form allocates; a cheap look at the outermost node first
+            // rules out nearly every candidate.
+            let outer_may_match = match (self.0, expr) {
+                (Expr::Name(a), Expr::Name(b)) => a.id == b.id,
+                (Expr::Attribute(a), Expr::Attribute(b)) => a.attr.id == b.attr.id,
+                (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
+            };
+            outer_may_match && ComparableExpr::from(expr) == self.1
+        }
+    }
     struct Finder<'t> {
-        target: ComparableExpr<'t>,
-        subscript: Option<(ComparableExpr<'t>, ComparableExpr<'t>)>,
+        target: Wanted<'t>,
+        subscript: Option<(Wanted<'t>, Wanted<'t>)>,
         found: bool,
         depth: usize,
     }
@@ -2578,19 +2581,15 @@ fn reads_target(value: &Expr, target: &Expr) -> bool {
             if self.found || self.depth > MAX_EXPR_DEPTH {
                 return;
             }
-            if ComparableExpr::from(expr) == self.target {
+            if self.target.matches(expr) {
                 self.found = true;
                 return;
             }
             if let (Some((base, key)), Expr::Call(call)) = (&self.subscript, expr) {
                 if let Expr::Attribute(a) = &*call.func {
                     if matches!(a.attr.id.as_str(), "get" | "setdefault" | "pop")
-                        && ComparableExpr::from(&*a.value) == *base
-                        && call
-                            .arguments
-                            .args
-                            .first()
-                            .is_some_and(|k| ComparableExpr::from(k) == *key)
+                        && base.matches(&a.value)
+                        && call.arguments.args.first().is_some_and(|k| key.matches(k))
                     {
                         self.found = true;
                         return;
@@ -2605,15 +2604,15 @@ fn reads_target(value: &Expr, target: &Expr) -> bool {
             self.depth -= 1;
         }
     }
+    fn wanted(e: &Expr) -> Wanted<'_> {
+        Wanted(e, ComparableExpr::from(e))
+    }
     let subscript = match target {
-        Expr::Subscript(s) => Some((
-            ComparableExpr::from(&*s.value),
-            ComparableExpr::from(&*s.slice),
-        )),
+        Expr::Subscript(s) => Some((wanted(&s.value), wanted(&s.slice))),
         _ => None,
     };
     let mut finder = Finder {
-        target: ComparableExpr::from(target),
+        target: wanted(target),
         subscript,
         found: false,
         depth: 0,
