@@ -1607,8 +1607,8 @@ impl<'a> Summarizer<'a> {
         }
         self.walk_target_parts(target);
         if let Expr::Name(n) = target {
-            let id = n.id.to_string();
-            let scope_is_local = self.is_local_name(&id);
+            let id = n.id.as_str();
+            let scope_is_local = self.is_local_name(id);
             if scope_is_local {
                 // A local: remember what it holds, drop stale knowledge.
                 let holds = value.and_then(|v| match v {
@@ -1623,24 +1623,32 @@ impl<'a> Summarizer<'a> {
                     value.and_then(|v| self.snapshot_of(v).or_else(|| self.derived_snapshot(v)));
                 let is_call = value.is_some_and(|v| made_of(v) == Made::Call);
                 let scope = self.scope();
+                // Locals are rebound often: keys are allocated only the first time.
                 if is_call {
-                    scope.built.insert(id.clone());
+                    if !scope.built.contains(id) {
+                        scope.built.insert(id.to_string());
+                    }
                 } else {
-                    scope.built.remove(&id);
+                    scope.built.remove(id);
                 }
-                scope.snapshots.remove(&id);
+                scope.snapshots.remove(id);
                 if let Some(snapshot) = snapshot {
-                    scope.snapshots.insert(id.clone(), snapshot);
+                    scope.snapshots.insert(id.to_string(), snapshot);
                 }
                 let innermost_loop = scope.loops.last().copied();
-                scope.bound_in.insert(id.clone(), innermost_loop);
-                scope.aliases.remove(&id);
-                scope.holds.remove(&id);
+                match scope.bound_in.get_mut(id) {
+                    Some(bound) => *bound = innermost_loop,
+                    None => {
+                        scope.bound_in.insert(id.to_string(), innermost_loop);
+                    }
+                }
+                scope.aliases.remove(id);
+                scope.holds.remove(id);
                 if let Some(alias) = alias {
-                    scope.aliases.insert(id.clone(), alias);
+                    scope.aliases.insert(id.to_string(), alias);
                 }
                 if let Some(h) = holds {
-                    scope.holds.insert(id, h);
+                    scope.holds.insert(id.to_string(), h);
                 }
                 return;
             }
@@ -2376,16 +2384,24 @@ fn declare_locals(body: &[Stmt], scope: &mut FnScope, walrus: &[TextSize]) {
         nonlocals: HashSet<String>,
         walrus: &'s [TextSize],
     }
+    impl Binder<'_> {
+        /// Marks a name local, allocating its key only the first time.
+        fn bind(&mut self, name: &str) {
+            if !self.locals.contains(name) {
+                self.locals.insert(name.to_string());
+            }
+        }
+    }
     impl<'a> Visitor<'a> for Binder<'_> {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            let mut names = Vec::new();
+            let mut names: Vec<&'a str> = Vec::new();
             match stmt {
                 Stmt::FunctionDef(f) => {
-                    self.locals.insert(f.name.id.to_string());
+                    self.bind(f.name.id.as_str());
                     return;
                 }
                 Stmt::ClassDef(c) => {
-                    self.locals.insert(c.name.id.to_string());
+                    self.bind(c.name.id.as_str());
                     return;
                 }
                 Stmt::Global(g) => self
@@ -2394,29 +2410,23 @@ fn declare_locals(body: &[Stmt], scope: &mut FnScope, walrus: &[TextSize]) {
                 Stmt::Nonlocal(n) => self
                     .nonlocals
                     .extend(n.names.iter().map(|n| n.id.to_string())),
-                Stmt::Assign(a) => a
-                    .targets
-                    .iter()
-                    .for_each(|t| collect_bound_names(t, &mut names)),
-                Stmt::AnnAssign(a) => collect_bound_names(&a.target, &mut names),
-                Stmt::AugAssign(a) => collect_bound_names(&a.target, &mut names),
-                Stmt::For(f) => collect_bound_names(&f.target, &mut names),
+                Stmt::Assign(a) => a.targets.iter().for_each(|t| bound_names(t, &mut names)),
+                Stmt::AnnAssign(a) => bound_names(&a.target, &mut names),
+                Stmt::AugAssign(a) => bound_names(&a.target, &mut names),
+                Stmt::For(f) => bound_names(&f.target, &mut names),
                 Stmt::With(w) => {
                     for item in &w.items {
                         if let Some(v) = &item.optional_vars {
-                            collect_bound_names(v, &mut names);
+                            bound_names(v, &mut names);
                         }
                     }
                 }
                 Stmt::Import(_) | Stmt::ImportFrom(_) => {}
-                Stmt::Delete(d) => d
-                    .targets
-                    .iter()
-                    .for_each(|t| collect_bound_names(t, &mut names)),
+                Stmt::Delete(d) => d.targets.iter().for_each(|t| bound_names(t, &mut names)),
                 Stmt::Try(t) => {
                     for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
                         if let Some(n) = &h.name {
-                            self.locals.insert(n.id.to_string());
+                            self.bind(n.id.as_str());
                         }
                     }
                 }
@@ -2446,8 +2456,8 @@ fn declare_locals(body: &[Stmt], scope: &mut FnScope, walrus: &[TextSize]) {
                         .insert(alias.asname.as_ref().unwrap_or(&alias.name).id.to_string());
                 }
             }
-            for (n, _) in names {
-                self.locals.insert(n);
+            for n in names {
+                self.bind(n);
             }
             visitor::walk_stmt(self, stmt);
         }
@@ -2463,10 +2473,10 @@ fn declare_locals(body: &[Stmt], scope: &mut FnScope, walrus: &[TextSize]) {
             }
             match expr {
                 Expr::Named(n) => {
-                    let mut names = Vec::new();
-                    collect_bound_names(&n.target, &mut names);
-                    for (n, _) in names {
-                        self.locals.insert(n);
+                    let mut names: Vec<&'a str> = Vec::new();
+                    bound_names(&n.target, &mut names);
+                    for n in names {
+                        self.bind(n);
                     }
                     visitor::walk_expr(self, expr);
                 }
@@ -2499,7 +2509,18 @@ fn declare_locals(body: &[Stmt], scope: &mut FnScope, walrus: &[TextSize]) {
     scope.nonlocals = nonlocals;
 }
 
-/// Names bound by an assignment target.
+/// Names bound by an assignment target, borrowed from it.
+fn bound_names<'e>(target: &'e Expr, out: &mut Vec<&'e str>) {
+    match target {
+        Expr::Name(n) => out.push(n.id.as_str()),
+        Expr::Tuple(t) => t.elts.iter().for_each(|e| bound_names(e, out)),
+        Expr::List(l) => l.elts.iter().for_each(|e| bound_names(e, out)),
+        Expr::Starred(s) => bound_names(&s.value, out),
+        _ => {}
+    }
+}
+
+/// Names bound by an assignment target, with their ranges.
 fn collect_bound_names(target: &Expr, out: &mut Vec<(String, TextRange)>) {
     match target {
         Expr::Name(n) => out.push((n.id.to_string(), n.range)),
