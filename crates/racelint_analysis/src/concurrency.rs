@@ -3,9 +3,12 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use racelint_index::{Callee, HeldLock, Loc, Receiver, SpawnKind, TextRange, TextSize};
+use rayon::prelude::*;
 
-use crate::link::{ClassId, Edge, FnId, Linker, Resolved, Site};
+use racelint_index::fxhash::{FxHashMap, FxHashSet};
+use racelint_index::{HeldLock, Loc, Receiver, SpawnKind, TextRange, TextSize};
+
+use crate::link::{ClassCall, ClassId, Edge, FnId, Linker, Site, Target};
 
 /// Standard-library servers that handle each request in a thread of its own.
 const THREADING_SERVERS: &[&str] = &[
@@ -93,10 +96,17 @@ pub fn canonical_locks(linker: &Linker<'_>, locks: &[HeldLock]) -> Vec<Loc> {
 }
 
 /// Finds every context of the program.
-pub fn contexts(linker: &Linker<'_>, decorator_entry_points: &[String]) -> Vec<Context> {
+///
+/// `class_calls` are the calls that name a project class, per module (from
+/// [`Linker::call_graph`]).
+pub(crate) fn contexts(
+    linker: &Linker<'_>,
+    class_calls: &[Vec<ClassCall>],
+    decorator_entry_points: &[String],
+) -> Vec<Context> {
     let mut out = Vec::new();
     start_contexts(linker, &mut out);
-    thread_subclass_contexts(linker, &mut out);
+    thread_subclass_contexts(linker, class_calls, &mut out);
     server_contexts(linker, &mut out);
     contract_contexts(linker, &mut out);
     decorated_contexts(linker, decorator_entry_points, &mut out);
@@ -165,79 +175,97 @@ fn start_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
     }
 }
 
-fn thread_subclass_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
-    // Instantiations of each project class, found once.
-    let mut instantiations: HashMap<ClassId, Vec<(Site, FnId, TextSize, bool)>> = HashMap::new();
-    for (mi, m) in linker.modules.iter().enumerate() {
-        for (fi, f) in m.functions.iter().enumerate() {
-            for call in &f.calls {
-                if let Callee::Path(p) = &call.callee {
-                    if let Resolved::Class(c) = linker.resolve(p) {
-                        instantiations.entry(c).or_default().push((
-                            Site::new(mi as u32, call.range),
-                            FnId {
-                                module: mi as u32,
-                                func: fi as u32,
-                            },
-                            call.stmt_start,
-                            call.in_loop,
-                        ));
+fn thread_subclass_contexts(
+    linker: &Linker<'_>,
+    class_calls: &[Vec<ClassCall>],
+    out: &mut Vec<Context>,
+) {
+    // The project's thread classes that have a `run`, in program order (each module's
+    // classes are looked at in parallel).
+    let threads: Vec<Vec<(ClassId, FnId)>> = linker
+        .modules
+        .par_iter()
+        .enumerate()
+        .map(|(mi, m)| {
+            (0..m.classes.len())
+                .filter_map(|ci| {
+                    let id = ClassId {
+                        module: mi as u32,
+                        class: ci as u32,
+                    };
+                    if !linker.inherits_from(id, &["threading.Thread"]) {
+                        return None;
                     }
-                }
-            }
+                    linker.lookup_method(id, "run").map(|run| (id, run))
+                })
+                .collect()
+        })
+        .collect();
+    let threads: Vec<(ClassId, FnId)> = threads.into_iter().flatten().collect();
+    if threads.is_empty() {
+        return;
+    }
+    let wanted: FxHashSet<ClassId> = threads.iter().map(|(id, _)| *id).collect();
+    // Every call of one of those classes, in program order: the call graph has already
+    // resolved every call, and kept those whose path names a project class.
+    let mut instantiations: FxHashMap<ClassId, Vec<(Site, FnId, TextSize, bool)>> =
+        FxHashMap::default();
+    for (mi, calls) in class_calls.iter().enumerate() {
+        for cc in calls.iter().filter(|cc| wanted.contains(&cc.class)) {
+            let caller = FnId {
+                module: mi as u32,
+                func: cc.func,
+            };
+            let call = &linker.function(caller).calls[cc.call as usize];
+            instantiations.entry(cc.class).or_default().push((
+                Site::new(mi as u32, call.range),
+                caller,
+                call.stmt_start,
+                call.in_loop,
+            ));
         }
     }
-    for (mi, m) in linker.modules.iter().enumerate() {
-        for (ci, c) in m.classes.iter().enumerate() {
-            let id = ClassId {
-                module: mi as u32,
-                class: ci as u32,
+    for (id, run) in threads {
+        let c = linker.class(id);
+        let mi = id.module;
+        let sites = instantiations.remove(&id).unwrap_or_default();
+        if sites.is_empty() {
+            out.push(Context {
+                roots: vec![run],
+                evidence: Evidence::Start {
+                    kind: SpawnKind::ThreadSubclass,
+                    site: Site::new(mi, c.name_range),
+                    spawner: run,
+                    stmt_start: TextSize::default(),
+                    repeated: None,
+                },
+                repeated: false,
+                self_shared: false,
+            });
+            continue;
+        }
+        let several = sites.len() > 1;
+        for (site, spawner, stmt_start, in_loop) in sites {
+            let repeated = if in_loop {
+                Some("started in a loop")
+            } else if several {
+                Some("started from several places")
+            } else {
+                None
             };
-            if !linker.inherits_from(id, &["threading.Thread"]) {
-                continue;
-            }
-            let Some(run) = linker.lookup_method(id, "run") else {
-                continue;
-            };
-            let sites = instantiations.get(&id).cloned().unwrap_or_default();
-            if sites.is_empty() {
-                out.push(Context {
-                    roots: vec![run],
-                    evidence: Evidence::Start {
-                        kind: SpawnKind::ThreadSubclass,
-                        site: Site::new(mi as u32, c.name_range),
-                        spawner: run,
-                        stmt_start: TextSize::default(),
-                        repeated: None,
-                    },
-                    repeated: false,
-                    self_shared: false,
-                });
-                continue;
-            }
-            let several = sites.len() > 1;
-            for (site, spawner, stmt_start, in_loop) in sites {
-                let repeated = if in_loop {
-                    Some("started in a loop")
-                } else if several {
-                    Some("started from several places")
-                } else {
-                    None
-                };
-                out.push(Context {
-                    roots: vec![run],
-                    evidence: Evidence::Start {
-                        kind: SpawnKind::ThreadSubclass,
-                        site,
-                        spawner,
-                        stmt_start,
-                        repeated,
-                    },
-                    repeated: repeated.is_some(),
-                    // Each start has its own Thread object.
-                    self_shared: false,
-                });
-            }
+            out.push(Context {
+                roots: vec![run],
+                evidence: Evidence::Start {
+                    kind: SpawnKind::ThreadSubclass,
+                    site,
+                    spawner,
+                    stmt_start,
+                    repeated,
+                },
+                repeated: repeated.is_some(),
+                // Each start has its own Thread object.
+                self_shared: false,
+            });
         }
     }
 }
@@ -246,15 +274,15 @@ fn server_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
     for (mi, m) in linker.modules.iter().enumerate() {
         for (fi, f) in m.functions.iter().enumerate() {
             for server in &f.servers {
-                let threading = match linker.resolve(&server.server) {
-                    Resolved::External(p) => THREADING_SERVERS.contains(&p.as_str()),
-                    Resolved::Class(c) => linker.inherits_from(c, THREADING_SERVERS),
+                let threading = match linker.target(&server.server) {
+                    Target::External(p) => THREADING_SERVERS.contains(&&*p),
+                    Target::Class(c) => linker.inherits_from(c, THREADING_SERVERS),
                     _ => false,
                 };
                 if !threading {
                     continue;
                 }
-                let Resolved::Class(handler) = linker.resolve(&server.handler) else {
+                let Target::Class(handler) = linker.target(&server.handler) else {
                     continue;
                 };
                 let mut roots: Vec<FnId> = ["handle", "setup", "finish"]
@@ -381,8 +409,13 @@ fn contract_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
             .enumerate()
             .skip(1)
             .filter(|(_, f)| {
+                // A top-level function: its qualname is `<module>.<name>` (compared piece by
+                // piece rather than spelled out).
                 f.class.is_none()
-                    && f.qualname == format!("{}.{}", m.module, f.name)
+                    && f.qualname
+                        .strip_prefix(m.module.as_str())
+                        .and_then(|rest| rest.strip_prefix('.'))
+                        == Some(f.name.as_str())
                     && !f.name.starts_with('_')
             })
             .map(|(fi, _)| FnId {
@@ -411,11 +444,10 @@ fn decorated_contexts(linker: &Linker<'_>, decorators: &[String], out: &mut Vec<
     }
     for (mi, m) in linker.modules.iter().enumerate() {
         for (fi, f) in m.functions.iter().enumerate() {
-            if let Some(d) = f
-                .decorators
-                .iter()
-                .find(|d| decorators.contains(&linker.canonical_path(d)))
-            {
+            if let Some(d) = f.decorators.iter().find(|d| {
+                let canonical = linker.canonical_str(d);
+                decorators.iter().any(|e| *e == canonical)
+            }) {
                 out.push(Context {
                     roots: vec![FnId {
                         module: mi as u32,
@@ -439,8 +471,8 @@ pub fn reach(
     linker: &Linker<'_>,
     edges: &[Vec<Vec<Edge>>],
     context: &Context,
-) -> HashMap<FnId, Reach> {
-    let mut reached: HashMap<FnId, Reach> = HashMap::new();
+) -> FxHashMap<FnId, Reach> {
+    let mut reached: FxHashMap<FnId, Reach> = FxHashMap::default();
     let mut queue: VecDeque<FnId> = VecDeque::new();
     for root in &context.roots {
         reached.insert(

@@ -5,10 +5,12 @@
 mod concurrency;
 mod link;
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+use racelint_index::fxhash::FxHashMap;
 use racelint_index::{Access, AccessKind, HeldLock, Loc, ModuleSummary};
 
 pub use concurrency::{
@@ -57,72 +59,37 @@ pub struct Analysis<'p> {
     pub linker: Linker<'p>,
     pub edges: Vec<Vec<Vec<Edge>>>,
     pub contexts: Vec<Context>,
-    reaches: Vec<HashMap<FnId, Reach>>,
-    by_function: HashMap<FnId, Vec<u32>>,
-    writes: HashMap<Loc, Vec<AccessId>>,
-    guards: HashMap<Loc, (AccessId, usize)>,
+    // Tables private to the analysis: looked up, or iterated only to sort what comes out, so
+    // their order never shows and they can use the fast hasher.
+    reaches: Vec<FxHashMap<FnId, Reach>>,
+    by_function: FxHashMap<FnId, Vec<u32>>,
+    writes: FxHashMap<Loc, Vec<AccessId>>,
+    guards: FxHashMap<Loc, (AccessId, usize)>,
 }
 
 /// Links the summaries and computes every context and what it reaches.
 pub fn analyze<'p>(modules: &'p [ModuleSummary], options: &AnalysisOptions) -> Analysis<'p> {
     let linker = Linker::new(modules);
-    let edges = linker.edges();
-    let contexts = concurrency::contexts(&linker, &options.entry_decorators);
-    let reaches: Vec<HashMap<FnId, Reach>> = contexts
-        .iter()
-        .map(|c| concurrency::reach(&linker, &edges, c))
-        .collect();
-    let mut by_function: HashMap<FnId, Vec<u32>> = HashMap::new();
-    for (ci, r) in reaches.iter().enumerate() {
-        for f in r.keys() {
-            by_function.entry(*f).or_default().push(ci as u32);
-        }
-    }
-    for v in by_function.values_mut() {
-        v.sort_unstable();
-    }
-    // Canonical locations of the accesses that can guard or conflict, worked out per module
-    // in parallel and gathered in module order (so the first guard seen stays the first).
-    let located: Vec<Vec<(Loc, AccessId, Option<usize>, bool)>> = modules
-        .par_iter()
-        .enumerate()
-        .map(|(mi, m)| {
-            let mut out = Vec::new();
-            for (fi, f) in m.functions.iter().enumerate() {
-                let func = FnId {
-                    module: mi as u32,
-                    func: fi as u32,
-                };
-                for (ai, a) in f.accesses.iter().enumerate() {
-                    let needs_loc =
-                        a.kind != AccessKind::Read || a.locks.iter().any(is_effective_lock);
-                    if !needs_loc {
-                        continue;
-                    }
-                    let id = AccessId {
-                        func,
-                        index: ai as u32,
-                    };
-                    let guard = a
-                        .locks
-                        .iter()
-                        .position(|l| is_effective_lock(l) && !is_wildcard_lock(&l.loc));
-                    out.push((linker.canonical_loc(&a.loc), id, guard, a.kind.is_write()));
-                }
-            }
-            out
-        })
-        .collect();
-    let mut writes: HashMap<Loc, Vec<AccessId>> = HashMap::new();
-    let mut guards: HashMap<Loc, (AccessId, usize)> = HashMap::new();
-    for (loc, id, guard, is_write) in located.into_iter().flatten() {
-        if let Some(li) = guard {
-            guards.entry(loc.clone()).or_insert((id, li));
-        }
-        if is_write {
-            writes.entry(loc).or_default().push(id);
-        }
-    }
+    // Two passes over every module that need only the linker, each parallel over modules:
+    // the call graph, and the accesses grouped by canonical location. Joined, a worker that
+    // is done with its share of one helps with the other.
+    let ((edges, class_calls), groups) =
+        rayon::join(|| linker.call_graph(), || group_accesses(&linker));
+    // Two serial steps that need different inputs run side by side: the contexts and what
+    // they reach (from the call graph), and the tables of writes and guards (from the
+    // groups).
+    let ((contexts, reaches, by_function), (writes, guards)) = rayon::join(
+        || {
+            let contexts = concurrency::contexts(&linker, &class_calls, &options.entry_decorators);
+            let reaches: Vec<FxHashMap<FnId, Reach>> = contexts
+                .iter()
+                .map(|c| concurrency::reach(&linker, &edges, c))
+                .collect();
+            let by_function = contexts_by_function(&reaches);
+            (contexts, reaches, by_function)
+        },
+        || writes_and_guards(groups),
+    );
     Analysis {
         linker,
         edges,
@@ -132,6 +99,135 @@ pub fn analyze<'p>(modules: &'p [ModuleSummary], options: &AnalysisOptions) -> A
         writes,
         guards,
     }
+}
+
+/// One module's accesses to one canonical location that matter to the tables of writes and
+/// guards.
+struct LocGroup {
+    loc: Loc,
+    /// The writes, in program order.
+    writes: Vec<AccessId>,
+    /// The first access holding a lock that can tell how the location is guarded, and the
+    /// index of that lock.
+    guard: Option<Guard>,
+}
+
+/// An access holding a lock on a location, and the index of that lock in its `locks`.
+type Guard = (AccessId, usize);
+
+/// The accesses that can guard or conflict, grouped per module by canonical location (in the
+/// order the locations are first met). Modules are worked on in parallel.
+fn group_accesses<'p>(linker: &Linker<'p>) -> Vec<Vec<LocGroup>> {
+    // Per worker, reused from one module to the next: the group of each spelling of a
+    // location met in the module (the same `self.x` appears in many methods, and is made
+    // canonical once), and the group of each canonical location.
+    type Seen<'p> = (FxHashMap<&'p Loc, usize>, FxHashMap<Loc, usize>);
+    linker
+        .modules
+        .par_iter()
+        .enumerate()
+        .map_init(Seen::default, |(spellings, canonical), (mi, m)| {
+            spellings.clear();
+            canonical.clear();
+            let mut groups: Vec<(Vec<AccessId>, Option<Guard>)> = Vec::new();
+            for (fi, f) in m.functions.iter().enumerate() {
+                for (ai, a) in f.accesses.iter().enumerate() {
+                    // Only writes, and accesses that hold a lock, end up in the tables.
+                    let is_write = a.kind.is_write();
+                    if !is_write && !a.locks.iter().any(is_effective_lock) {
+                        continue;
+                    }
+                    let gi = match spellings.entry(&a.loc) {
+                        Entry::Occupied(e) => *e.get(),
+                        Entry::Vacant(e) => {
+                            let next = canonical.len();
+                            let gi = *canonical
+                                .entry(linker.canonical_loc(&a.loc))
+                                .or_insert(next);
+                            if gi == next {
+                                groups.push((Vec::new(), None));
+                            }
+                            *e.insert(gi)
+                        }
+                    };
+                    let id = AccessId {
+                        func: FnId {
+                            module: mi as u32,
+                            func: fi as u32,
+                        },
+                        index: ai as u32,
+                    };
+                    let (writes, guard) = &mut groups[gi];
+                    if guard.is_none() {
+                        *guard = a
+                            .locks
+                            .iter()
+                            .position(|l| is_effective_lock(l) && !is_wildcard_lock(&l.loc))
+                            .map(|li| (id, li));
+                    }
+                    if is_write {
+                        writes.push(id);
+                    }
+                }
+            }
+            // Each group takes its location back from the table, by index (every group has
+            // one).
+            let mut locs: Vec<Option<Loc>> = (0..groups.len()).map(|_| None).collect();
+            for (loc, gi) in canonical.drain() {
+                locs[gi] = Some(loc);
+            }
+            locs.into_iter()
+                .zip(groups)
+                .filter_map(|(loc, (writes, guard))| {
+                    Some(LocGroup {
+                        loc: loc?,
+                        writes,
+                        guard,
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The writes to each location, in program order, and the first access that holds a lock
+/// telling how the location is guarded: the modules' groups merged in module order.
+fn writes_and_guards(
+    groups: Vec<Vec<LocGroup>>,
+) -> (FxHashMap<Loc, Vec<AccessId>>, FxHashMap<Loc, Guard>) {
+    let mut writes: FxHashMap<Loc, Vec<AccessId>> = FxHashMap::default();
+    let mut guards: FxHashMap<Loc, Guard> = FxHashMap::default();
+    for group in groups.into_iter().flatten() {
+        if let Some(guard) = group.guard {
+            // The location is copied only for the first guard seen.
+            if !guards.contains_key(&group.loc) {
+                guards.insert(group.loc.clone(), guard);
+            }
+        }
+        if !group.writes.is_empty() {
+            match writes.entry(group.loc) {
+                Entry::Occupied(e) => e.into_mut().extend(group.writes),
+                Entry::Vacant(e) => {
+                    e.insert(group.writes);
+                }
+            }
+        }
+    }
+    (writes, guards)
+}
+
+/// The contexts that reach each function, in increasing order.
+fn contexts_by_function(reaches: &[FxHashMap<FnId, Reach>]) -> FxHashMap<FnId, Vec<u32>> {
+    let mut by_function: FxHashMap<FnId, Vec<u32>> = FxHashMap::default();
+    for (ci, r) in reaches.iter().enumerate() {
+        for f in r.keys() {
+            by_function.entry(*f).or_default().push(ci as u32);
+        }
+    }
+    for v in by_function.values_mut() {
+        v.sort_unstable();
+    }
+    by_function
 }
 
 impl<'p> Analysis<'p> {

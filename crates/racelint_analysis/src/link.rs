@@ -32,6 +32,26 @@ pub enum Resolved {
     External(String),
 }
 
+/// What [`Linker::resolve`] finds, with an external path borrowed when it can be (from the
+/// path asked about or from the linker's tables) instead of copied.
+pub(crate) enum Target<'a> {
+    Function(FnId),
+    Class(ClassId),
+    Module(u32),
+    External(Cow<'a, str>),
+}
+
+impl Target<'_> {
+    fn into_resolved(self) -> Resolved {
+        match self {
+            Target::Function(f) => Resolved::Function(f),
+            Target::Class(c) => Resolved::Class(c),
+            Target::Module(m) => Resolved::Module(m),
+            Target::External(p) => Resolved::External(p.into_owned()),
+        }
+    }
+}
+
 /// A resolved call from one function to another.
 #[derive(Clone, Debug)]
 pub struct Edge {
@@ -55,39 +75,54 @@ const MAX_ALIAS_HOPS: usize = 16;
 
 impl<'p> Linker<'p> {
     pub fn new(modules: &'p [ModuleSummary]) -> Self {
-        let function_count = modules.iter().map(|m| m.functions.len()).sum();
-        let class_count = modules.iter().map(|m| m.classes.len()).sum();
-        let mut by_module: FxHashMap<&str, Vec<u32>> = FxHashMap::default();
-        by_module.reserve(modules.len());
-        let mut functions = FxHashMap::default();
-        functions.reserve(function_count);
-        let mut classes = FxHashMap::default();
-        classes.reserve(class_count);
-        let mut imports = Vec::with_capacity(modules.len());
-        for (mi, m) in modules.iter().enumerate() {
-            by_module
-                .entry(m.module.as_str())
-                .or_default()
-                .push(mi as u32);
-            for (fi, f) in m.functions.iter().enumerate() {
-                functions.entry(f.qualname.as_str()).or_insert(FnId {
-                    module: mi as u32,
-                    func: fi as u32,
-                });
-            }
-            for (ci, c) in m.classes.iter().enumerate() {
-                classes.entry(c.qualname.as_str()).or_insert(ClassId {
-                    module: mi as u32,
-                    class: ci as u32,
-                });
-            }
-            imports.push(
-                m.imports
+        // The tables of names are independent of each other: the functions (the largest) are
+        // filled on one worker while the rest are on another. Each table is filled in module
+        // order, so the first definition of a name still wins.
+        let (functions, (by_module, classes, imports)) = rayon::join(
+            || {
+                let count = modules.iter().map(|m| m.functions.len()).sum();
+                let mut functions = FxHashMap::default();
+                functions.reserve(count);
+                for (mi, m) in modules.iter().enumerate() {
+                    for (fi, f) in m.functions.iter().enumerate() {
+                        functions.entry(f.qualname.as_str()).or_insert(FnId {
+                            module: mi as u32,
+                            func: fi as u32,
+                        });
+                    }
+                }
+                functions
+            },
+            || {
+                let mut by_module: FxHashMap<&str, Vec<u32>> = FxHashMap::default();
+                by_module.reserve(modules.len());
+                let count = modules.iter().map(|m| m.classes.len()).sum();
+                let mut classes = FxHashMap::default();
+                classes.reserve(count);
+                for (mi, m) in modules.iter().enumerate() {
+                    by_module
+                        .entry(m.module.as_str())
+                        .or_default()
+                        .push(mi as u32);
+                    for (ci, c) in m.classes.iter().enumerate() {
+                        classes.entry(c.qualname.as_str()).or_insert(ClassId {
+                            module: mi as u32,
+                            class: ci as u32,
+                        });
+                    }
+                }
+                let imports: Vec<FxHashMap<&str, &str>> = modules
                     .iter()
-                    .map(|(a, b)| (a.as_str(), b.as_str()))
-                    .collect(),
-            );
-        }
+                    .map(|m| {
+                        m.imports
+                            .iter()
+                            .map(|(a, b)| (a.as_str(), b.as_str()))
+                            .collect()
+                    })
+                    .collect();
+                (by_module, classes, imports)
+            },
+        );
         let mut linker = Linker {
             modules,
             by_module,
@@ -96,8 +131,10 @@ impl<'p> Linker<'p> {
             imports,
             class_bases: Vec::new(),
         };
+        // The bases of each module's classes, resolved in parallel (while the table is
+        // empty, lookups resolve bases on the spot).
         linker.class_bases = modules
-            .iter()
+            .par_iter()
             .map(|m| {
                 m.classes
                     .iter()
@@ -119,31 +156,42 @@ impl<'p> Linker<'p> {
     /// Follows imports and re-exports until the path names a definition, a module, or
     /// something outside the project.
     pub fn resolve(&self, path: &str) -> Resolved {
-        let mut path = path.to_string();
+        self.target(path).into_resolved()
+    }
+
+    /// [`Linker::resolve`] without the cost of owning the result: the path is only copied
+    /// when an alias has to be spelled out anew (`target.rest`), so the many callers that
+    /// merely ask what a path names allocate nothing in the common case.
+    pub(crate) fn target<'a>(&'a self, path: &'a str) -> Target<'a> {
+        let mut path = Cow::Borrowed(path);
         for _ in 0..MAX_ALIAS_HOPS {
-            if let Some(f) = self.functions.get(path.as_str()) {
-                return Resolved::Function(*f);
+            if let Some(f) = self.functions.get(&*path) {
+                return Target::Function(*f);
             }
-            if let Some(c) = self.classes.get(path.as_str()) {
-                return Resolved::Class(*c);
+            if let Some(c) = self.classes.get(&*path) {
+                return Target::Class(*c);
             }
-            if let Some(ms) = self.by_module.get(path.as_str()) {
-                return Resolved::Module(ms[0]);
+            if let Some(ms) = self.by_module.get(&*path) {
+                return Target::Module(ms[0]);
             }
             match self.rewrite_once(&path) {
                 Some(next) if next != path => path = next,
-                _ => return Resolved::External(path),
+                _ => return Target::External(path),
             }
         }
-        Resolved::External(path)
+        Target::External(path)
     }
 
     /// Rewrites the first alias on the path: `pkg.name.rest` where `pkg` imports `name`
     /// becomes `<target of name>.rest`; `pkg.Class.attr` where `attr` is inherited becomes
-    /// `Base.attr`.
-    fn rewrite_once(&self, path: &str) -> Option<String> {
+    /// `Base.attr`. The result borrows from the linker's tables when nothing follows the
+    /// alias.
+    fn rewrite_once(&self, path: &str) -> Option<Cow<'p, str>> {
         // Longest prefix first: each dot, from the right, splits `prefix.name.rest`.
-        for (dot, _) in path.rmatch_indices('.') {
+        let bytes = path.as_bytes();
+        let mut end = bytes.len();
+        while let Some(dot) = bytes[..end].iter().rposition(|&b| b == b'.') {
+            end = dot;
             let prefix = &path[..dot];
             let after = &path[dot + 1..];
             let (name, rest) = match after.find('.') {
@@ -152,12 +200,16 @@ impl<'p> Linker<'p> {
             };
             if let Some(ms) = self.by_module.get(prefix) {
                 for &m in ms {
-                    if let Some(target) = self.imports[m as usize].get(name) {
-                        let mut out =
-                            String::with_capacity(target.len() + rest.map_or(0, str::len));
-                        out.push_str(target);
-                        out.push_str(rest.unwrap_or_default());
-                        return Some(out);
+                    if let Some(&target) = self.imports[m as usize].get(name) {
+                        return Some(match rest {
+                            None => Cow::Borrowed(target),
+                            Some(rest) => {
+                                let mut out = String::with_capacity(target.len() + rest.len());
+                                out.push_str(target);
+                                out.push_str(rest);
+                                Cow::Owned(out)
+                            }
+                        });
                     }
                 }
                 return None;
@@ -166,7 +218,7 @@ impl<'p> Linker<'p> {
                 // `Class.method` defined on a base class.
                 if rest.is_none() {
                     if let Some(f) = self.lookup_method(*class, name) {
-                        return Some(self.function(f).qualname.clone());
+                        return Some(Cow::Borrowed(&self.function(f).qualname));
                     }
                 }
                 return None;
@@ -177,11 +229,16 @@ impl<'p> Linker<'p> {
 
     /// The canonical spelling of a dotted path (for comparing locations across modules).
     pub fn canonical_path(&self, path: &str) -> String {
-        match self.resolve(path) {
-            Resolved::Function(f) => self.function(f).qualname.clone(),
-            Resolved::Class(c) => self.class(c).qualname.clone(),
-            Resolved::Module(m) => self.modules[m as usize].module.clone(),
-            Resolved::External(p) => p,
+        self.canonical_str(path).into_owned()
+    }
+
+    /// [`Linker::canonical_path`], borrowed from the linker or from `path` where it can be.
+    pub(crate) fn canonical_str<'a>(&'a self, path: &'a str) -> Cow<'a, str> {
+        match self.target(path) {
+            Target::Function(f) => Cow::Borrowed(&self.function(f).qualname),
+            Target::Class(c) => Cow::Borrowed(&self.class(c).qualname),
+            Target::Module(m) => Cow::Borrowed(&self.modules[m as usize].module),
+            Target::External(p) => p,
         }
     }
 
@@ -211,53 +268,57 @@ impl<'p> Linker<'p> {
 
     /// Whether the class or one of its ancestors is the external class `path`.
     pub fn inherits_from(&self, class: ClassId, paths: &[&str]) -> bool {
-        let mut stack = vec![(class, 0usize)];
-        while let Some((c, depth)) = stack.pop() {
-            if depth > MAX_ALIAS_HOPS {
-                continue;
-            }
-            for base in self.resolved_bases(c).iter() {
-                match base {
-                    // Linting the standard library itself: `threading.Thread` is a project class.
-                    Resolved::Class(b) if paths.contains(&self.class(*b).qualname.as_str()) => {
-                        return true
-                    }
-                    Resolved::Class(b) => stack.push((*b, depth + 1)),
-                    Resolved::External(p) if paths.contains(&p.as_str()) => return true,
-                    _ => {}
-                }
-            }
+        self.inherits_from_at(class, paths, 0)
+    }
+
+    /// [`Linker::inherits_from`] from a class `depth` bases below the one asked about
+    /// (bounded, and recursive, like [`Linker::lookup_method_at`]).
+    fn inherits_from_at(&self, class: ClassId, paths: &[&str], depth: usize) -> bool {
+        if depth > MAX_ALIAS_HOPS {
+            return false;
         }
-        false
+        self.resolved_bases(class).iter().any(|base| match base {
+            // Linting the standard library itself: `threading.Thread` is a project class.
+            Resolved::Class(b) => {
+                paths.contains(&self.class(*b).qualname.as_str())
+                    || self.inherits_from_at(*b, paths, depth + 1)
+            }
+            Resolved::External(p) => paths.contains(&p.as_str()),
+            _ => false,
+        })
     }
 
     /// Finds a method on the class or its bases (depth-first, left to right).
     pub fn lookup_method(&self, class: ClassId, name: &str) -> Option<FnId> {
-        let mut stack = vec![(class, 0usize)];
-        while let Some((c, depth)) = stack.pop() {
-            if depth > MAX_ALIAS_HOPS {
-                continue;
-            }
-            let summary = self.class(c);
-            if let Some((_, fi)) = summary.methods.iter().find(|(n, _)| n == name) {
-                return Some(FnId {
-                    module: c.module,
-                    func: *fi as u32,
-                });
-            }
-            for base in self.resolved_bases(c).iter().rev() {
-                if let Resolved::Class(b) = base {
-                    stack.push((*b, depth + 1));
-                }
-            }
+        self.lookup_method_at(class, name, 0)
+    }
+
+    /// [`Linker::lookup_method`] from a class `depth` bases below the one asked about. The
+    /// depth is bounded since bases can form a cycle; the search recurses instead of keeping
+    /// a stack of its own, so that a lookup (there is one per method call) allocates nothing.
+    fn lookup_method_at(&self, class: ClassId, name: &str, depth: usize) -> Option<FnId> {
+        if depth > MAX_ALIAS_HOPS {
+            return None;
         }
-        None
+        let summary = self.class(class);
+        if let Some((_, fi)) = summary.methods.iter().find(|(n, _)| n == name) {
+            return Some(FnId {
+                module: class.module,
+                func: *fi as u32,
+            });
+        }
+        self.resolved_bases(class)
+            .iter()
+            .find_map(|base| match base {
+                Resolved::Class(b) => self.lookup_method_at(*b, name, depth + 1),
+                _ => None,
+            })
     }
 
     /// The class that owns instance state of `class`: its topmost project ancestor along the
     /// first bases, so that `self.n` means the same in a base and a subclass.
     pub fn state_owner(&self, class: &str) -> String {
-        let Resolved::Class(mut c) = self.resolve(class) else {
+        let Target::Class(mut c) = self.target(class) else {
             return class.to_string();
         };
         for _ in 0..MAX_ALIAS_HOPS {
@@ -286,7 +347,7 @@ impl<'p> Linker<'p> {
     /// `METRICS.observe` where `METRICS = Metrics()` in some module.
     fn instance_method(&self, path: &str) -> Option<FnId> {
         let (object, method) = path.rsplit_once('.')?;
-        let Resolved::External(object) = self.resolve(object) else {
+        let Target::External(object) = self.target(object) else {
             return None;
         };
         let (module, name) = object.rsplit_once('.')?;
@@ -296,10 +357,10 @@ impl<'p> Linker<'p> {
                 .instances
                 .iter()
                 .find(|(n, _)| n == name)
-                .map(|(_, class)| class.clone())
+                .map(|(_, class)| class.as_str())
         })?;
-        match self.resolve(&class) {
-            Resolved::Class(c) => self.lookup_method(c, method),
+        match self.target(class) {
+            Target::Class(c) => self.lookup_method(c, method),
             _ => None,
         }
     }
@@ -311,91 +372,201 @@ impl<'p> Linker<'p> {
         callee: &Callee,
         receiver: Receiver,
     ) -> Vec<(FnId, Receiver)> {
-        if let Callee::Path(p) = callee {
-            if let Resolved::External(_) = self.resolve(p) {
+        let call = self.resolve_call(from, callee, receiver);
+        call.callees.iter().map(|&f| (f, call.receiver)).collect()
+    }
+
+    /// [`Linker::callees_with_receiver`], with the project class the callee's path names (if
+    /// it names one), and nothing allocated.
+    fn resolve_call(&self, from: FnId, callee: &Callee, receiver: Receiver) -> ResolvedCall {
+        match callee {
+            // The path is resolved once, here, rather than again by `callees`.
+            Callee::Path(p) => match self.target(p) {
                 // The object is shared state: a module global.
-                return self
-                    .instance_method(p)
-                    .map(|f| (f, Receiver::Shared))
-                    .into_iter()
-                    .collect();
-            }
+                Target::External(_) => ResolvedCall {
+                    class: None,
+                    callees: self.instance_method(p).into_iter().collect(),
+                    receiver: Receiver::Shared,
+                },
+                target => ResolvedCall {
+                    class: match target {
+                        Target::Class(c) => Some(c),
+                        _ => None,
+                    },
+                    callees: self.target_callees(&target),
+                    receiver,
+                },
+            },
+            _ => ResolvedCall {
+                class: None,
+                callees: self.few_callees(from, callee),
+                receiver,
+            },
         }
-        self.callees(from, callee)
-            .into_iter()
-            .map(|f| (f, receiver))
-            .collect()
     }
 
     /// The functions a call may run.
     pub fn callees(&self, from: FnId, callee: &Callee) -> Vec<FnId> {
+        self.few_callees(from, callee).to_vec()
+    }
+
+    /// [`Linker::callees`], kept inline.
+    fn few_callees(&self, from: FnId, callee: &Callee) -> Callees {
         match callee {
-            Callee::Function(i) => vec![FnId {
+            Callee::Function(i) => Callees::one(FnId {
                 module: from.module,
                 func: *i as u32,
-            }],
-            Callee::Path(p) => match self.resolve(p) {
-                Resolved::Function(f) => vec![f],
-                Resolved::Class(c) => ["__init__", "__post_init__"]
-                    .iter()
-                    .filter_map(|m| self.lookup_method(c, m))
-                    .collect(),
-                _ => Vec::new(),
+            }),
+            Callee::Path(p) => self.target_callees(&self.target(p)),
+            Callee::Method { class, name } => match self.target(class) {
+                Target::Class(c) => self.lookup_method(c, name).into_iter().collect(),
+                _ => Callees::default(),
             },
-            Callee::Method { class, name } => match self.resolve(class) {
-                Resolved::Class(c) => self.lookup_method(c, name).into_iter().collect(),
-                _ => Vec::new(),
-            },
+        }
+    }
+
+    /// The functions a call of a resolved path runs: the function, or a class's constructor.
+    fn target_callees(&self, target: &Target<'_>) -> Callees {
+        match *target {
+            Target::Function(f) => Callees::one(f),
+            Target::Class(c) => ["__init__", "__post_init__"]
+                .iter()
+                .filter_map(|m| self.lookup_method(c, m))
+                .collect(),
+            _ => Callees::default(),
         }
     }
 
     /// The call graph: resolved edges of every function.
     pub fn edges(&self) -> Vec<Vec<Vec<Edge>>> {
-        // Many call sites name the same callee; resolve each (callee, receiver) once per
-        // worker. A `Function` callee is an index into its own module, so it is not shared.
-        type Known<'p> = FxHashMap<(&'p Callee, Receiver), Vec<(FnId, Receiver)>>;
-        self.modules
+        self.call_graph().0
+    }
+
+    /// The call graph, and per module the calls whose path names a project class (what
+    /// finding the starts of thread subclasses needs, worked out here where every call is
+    /// resolved anyway).
+    pub(crate) fn call_graph(&self) -> (Vec<Vec<Vec<Edge>>>, Vec<Vec<ClassCall>>) {
+        // Many call sites name the same callee, mostly within one module (its own functions
+        // and methods): resolve each (callee, receiver) once per module. A small table per
+        // module, emptied but kept allocated from one module to the next, is faster to probe
+        // than one for the whole program. A `Function` callee is an index into its own
+        // module, so it is not cached.
+        type Known<'p> = FxHashMap<(&'p Callee, Receiver), ResolvedCall>;
+        let per_module: Vec<(Vec<Vec<Edge>>, Vec<ClassCall>)> = self
+            .modules
             .par_iter()
             .enumerate()
             .map_init(Known::default, |known, (mi, m)| {
-                m.functions
-                    .iter()
-                    .enumerate()
-                    .map(|(fi, f)| {
-                        let from = FnId {
-                            module: mi as u32,
-                            func: fi as u32,
-                        };
-                        let mut out = Vec::new();
-                        for (ci, call) in f.calls.iter().enumerate() {
-                            let mut push = |targets: &[(FnId, Receiver)]| {
-                                out.extend(targets.iter().map(|&(to, receiver)| Edge {
+                known.clear();
+                let mut class_calls = Vec::new();
+                // Each function's edges are gathered here, then copied out at their exact
+                // size (no growing a vector per function).
+                let mut scratch: Vec<Edge> = Vec::new();
+                let edges =
+                    m.functions
+                        .iter()
+                        .enumerate()
+                        .map(|(fi, f)| {
+                            let from = FnId {
+                                module: mi as u32,
+                                func: fi as u32,
+                            };
+                            scratch.clear();
+                            for (ci, call) in f.calls.iter().enumerate() {
+                                let resolved = if let Callee::Function(_) = call.callee {
+                                    self.resolve_call(from, &call.callee, call.receiver)
+                                } else {
+                                    *known.entry((&call.callee, call.receiver)).or_insert_with(
+                                        || self.resolve_call(from, &call.callee, call.receiver),
+                                    )
+                                };
+                                scratch.extend(resolved.callees.iter().map(|&to| Edge {
                                     to,
                                     call: ci as u32,
-                                    receiver,
-                                }))
-                            };
-                            if let Callee::Function(_) = call.callee {
-                                push(&self.callees_with_receiver(
-                                    from,
-                                    &call.callee,
-                                    call.receiver,
-                                ));
-                                continue;
+                                    receiver: resolved.receiver,
+                                }));
+                                if let Some(class) = resolved.class {
+                                    class_calls.push(ClassCall {
+                                        class,
+                                        func: fi as u32,
+                                        call: ci as u32,
+                                    });
+                                }
                             }
-                            let targets = known
-                                .entry((&call.callee, call.receiver))
-                                .or_insert_with(|| {
-                                    self.callees_with_receiver(from, &call.callee, call.receiver)
-                                });
-                            push(targets);
-                        }
-                        out
-                    })
-                    .collect()
+                            scratch.to_vec()
+                        })
+                        .collect();
+                (edges, class_calls)
             })
-            .collect()
+            .collect();
+        per_module.into_iter().unzip()
     }
+}
+
+/// The functions one call may run: at most two (a class's `__init__` and `__post_init__`),
+/// kept inline so that resolving a call allocates nothing.
+#[derive(Clone, Copy)]
+struct Callees {
+    fns: [FnId; 2],
+    len: u8,
+}
+
+impl Default for Callees {
+    fn default() -> Self {
+        let none = FnId { module: 0, func: 0 };
+        Callees {
+            fns: [none; 2],
+            len: 0,
+        }
+    }
+}
+
+impl Callees {
+    fn one(f: FnId) -> Self {
+        let mut callees = Callees::default();
+        callees.fns[0] = f;
+        callees.len = 1;
+        callees
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, FnId> {
+        self.fns[..self.len as usize].iter()
+    }
+
+    fn to_vec(self) -> Vec<FnId> {
+        self.fns[..self.len as usize].to_vec()
+    }
+}
+
+impl FromIterator<FnId> for Callees {
+    /// Panics past two functions (no call resolves to more).
+    fn from_iter<I: IntoIterator<Item = FnId>>(iter: I) -> Self {
+        let mut callees = Callees::default();
+        for f in iter {
+            callees.fns[callees.len as usize] = f;
+            callees.len += 1;
+        }
+        callees
+    }
+}
+
+/// What one call resolves to.
+#[derive(Clone, Copy)]
+struct ResolvedCall {
+    /// The project class the callee's path names (the call makes an instance).
+    class: Option<ClassId>,
+    callees: Callees,
+    /// How the callees' `self` relates to the caller's.
+    receiver: Receiver,
+}
+
+/// A call whose path names a project class: `Worker(...)`.
+pub(crate) struct ClassCall {
+    pub class: ClassId,
+    /// The calling function (in the module the list belongs to).
+    pub func: u32,
+    /// Index of the call site in the caller's `calls`.
+    pub call: u32,
 }
 
 /// A source position in some module, for labels.

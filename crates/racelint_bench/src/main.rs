@@ -260,8 +260,9 @@ fn stage_breakdown(paths: &[PathBuf], settings: &Settings) -> Result<(), String>
         .flat_map(|m| &m.functions)
         .map(|f| f.accesses.len())
         .sum();
-    let analysis = analyze(&summaries, &settings.analysis);
-    laps.lap("analyze (serial)");
+    // On the same pool as `racelint check`: the analysis runs some steps in parallel.
+    let analysis = pool().install(|| analyze(&summaries, &settings.analysis));
+    laps.lap("analyze");
     let findings = racelint_rules::check(&analysis, &settings.selection);
     laps.lap("rules (serial)");
     drop(analysis);
