@@ -539,10 +539,11 @@ impl Callees {
 }
 
 impl FromIterator<FnId> for Callees {
-    /// Panics past two functions (no call resolves to more).
+    /// Keeps the first two functions: no call resolves to more (a constructor is at most
+    /// `__init__` and `__post_init__`).
     fn from_iter<I: IntoIterator<Item = FnId>>(iter: I) -> Self {
         let mut callees = Callees::default();
-        for f in iter {
+        for f in iter.into_iter().take(2) {
             callees.fns[callees.len as usize] = f;
             callees.len += 1;
         }
