@@ -298,7 +298,10 @@ impl<'a> Summarizer<'a> {
             Stmt::Import(ast::StmtImport { names, .. }) => names
                 .iter()
                 .map(|alias| match &alias.asname {
-                    Some(asname) => (asname.id.to_string(), alias.name.id.to_string()),
+                    Some(asname) => (
+                        asname.id.as_str().to_owned(),
+                        alias.name.id.as_str().to_owned(),
+                    ),
                     None => {
                         let first = alias
                             .name
@@ -322,9 +325,15 @@ impl<'a> Summarizer<'a> {
                     .iter()
                     .filter(|alias| alias.name.id.as_str() != "*")
                     .map(|alias| {
-                        let local = alias.asname.as_ref().unwrap_or(&alias.name).id.to_string();
+                        let local = alias
+                            .asname
+                            .as_ref()
+                            .unwrap_or(&alias.name)
+                            .id
+                            .as_str()
+                            .to_owned();
                         let target = if base.is_empty() {
-                            alias.name.id.to_string()
+                            alias.name.id.as_str().to_owned()
                         } else {
                             format!("{base}.{}", alias.name.id)
                         };
@@ -352,10 +361,10 @@ impl<'a> Summarizer<'a> {
                         }
                     }
                     Stmt::FunctionDef(f) => {
-                        self.module_scope.defs.insert(f.name.id.to_string());
+                        self.module_scope.defs.insert(f.name.id.as_str().to_owned());
                     }
                     Stmt::ClassDef(c) => {
-                        self.module_scope.defs.insert(c.name.id.to_string());
+                        self.module_scope.defs.insert(c.name.id.as_str().to_owned());
                     }
                     Stmt::Assign(a) => {
                         for t in &a.targets {
@@ -411,7 +420,7 @@ impl<'a> Summarizer<'a> {
             {
                 self.module_scope
                     .lock_aliases
-                    .insert(t.id.to_string(), base.id.to_string());
+                    .insert(t.id.as_str().to_owned(), base.id.as_str().to_owned());
             }
             for (name, range) in names {
                 if self.module_scope.defs.contains(&name)
@@ -608,8 +617,8 @@ impl<'a> Summarizer<'a> {
                 self.path_of(expr)
                     .map(Cow::into_owned)
                     .or_else(|| match expr {
-                        Expr::Name(n) => Some(n.id.to_string()),
-                        Expr::Attribute(a) => Some(a.attr.id.to_string()),
+                        Expr::Name(n) => Some(n.id.as_str().to_owned()),
+                        Expr::Attribute(a) => Some(a.attr.id.as_str().to_owned()),
                         _ => None,
                     })
             })
@@ -626,12 +635,12 @@ impl<'a> Summarizer<'a> {
         let params: Vec<String> = f
             .parameters
             .iter_non_variadic_params()
-            .map(|p| p.parameter.name.id.to_string())
+            .map(|p| p.parameter.name.id.as_str().to_owned())
             .collect();
         let mut all_params: HashSet<String> = f
             .parameters
             .iter()
-            .map(|p| p.name().id.to_string())
+            .map(|p| p.name().id.as_str().to_owned())
             .collect();
         all_params.extend(params.iter().cloned());
         let is_static = decorators.iter().any(|d| d.ends_with("staticmethod"));
@@ -649,7 +658,7 @@ impl<'a> Summarizer<'a> {
         };
         let index = self.new_function(
             qualname.clone(),
-            f.name.id.to_string(),
+            f.name.id.as_str().to_owned(),
             in_class,
             f.name.range,
             f.range,
@@ -658,14 +667,16 @@ impl<'a> Summarizer<'a> {
         );
         if let Some(scope) = self.scopes.last_mut() {
             if !scope.is_module && in_class.is_none() {
-                scope.nested.insert(f.name.id.to_string(), qualname.clone());
-                scope.locals.insert(f.name.id.to_string());
+                scope
+                    .nested
+                    .insert(f.name.id.as_str().to_owned(), qualname.clone());
+                scope.locals.insert(f.name.id.as_str().to_owned());
             }
         }
         if let Some(ci) = in_class {
             self.classes[ci]
                 .methods
-                .push((f.name.id.to_string(), index));
+                .push((f.name.id.as_str().to_owned(), index));
         }
         for p in f.parameters.iter() {
             if let Some(default) = p.default() {
@@ -770,7 +781,7 @@ impl<'a> Summarizer<'a> {
         let index = self.classes.len();
         self.classes.push(ClassSummary {
             qualname: qualname.clone(),
-            name: c.name.id.to_string(),
+            name: c.name.id.as_str().to_owned(),
             name_range: c.name.range,
             range: c.range,
             bases: bases.clone(),
@@ -789,10 +800,10 @@ impl<'a> Summarizer<'a> {
         self.class_prepass(c, &mut info);
         if let Some(scope) = self.scopes.last_mut() {
             if !scope.is_module {
-                scope.locals.insert(c.name.id.to_string());
+                scope.locals.insert(c.name.id.as_str().to_owned());
                 scope
                     .nested
-                    .insert(c.name.id.to_string(), info.qualname.clone());
+                    .insert(c.name.id.as_str().to_owned(), info.qualname.clone());
             }
         }
         self.prefixes.push(info.qualname.clone());
@@ -851,7 +862,7 @@ impl<'a> Summarizer<'a> {
                         if let Some(Expr::Attribute(base)) = self.condition_base(value) {
                             if matches!(&*base.value, Expr::Name(n) if n.id.as_str() == self_name) {
                                 info.lock_aliases
-                                    .insert(attr.clone(), base.attr.id.to_string());
+                                    .insert(attr.clone(), base.attr.id.as_str().to_owned());
                             }
                         }
                         let holds = self.classify_value_at_module(value);
@@ -1192,14 +1203,14 @@ impl<'a> Summarizer<'a> {
             Stmt::Global(g) => {
                 for n in &g.names {
                     let scope = self.scope();
-                    scope.globals.insert(n.id.to_string());
+                    scope.globals.insert(n.id.as_str().to_owned());
                     scope.locals.remove(n.id.as_str());
                 }
             }
             Stmt::Nonlocal(n) => {
                 for name in &n.names {
                     let scope = self.scope();
-                    scope.nonlocals.insert(name.id.to_string());
+                    scope.nonlocals.insert(name.id.as_str().to_owned());
                     scope.locals.remove(name.id.as_str());
                 }
             }
@@ -1330,7 +1341,7 @@ impl<'a> Summarizer<'a> {
                         self.walk_expr(ty);
                     }
                     if let Some(name) = &h.name {
-                        self.scope().locals.insert(name.id.to_string());
+                        self.scope().locals.insert(name.id.as_str().to_owned());
                     }
                     self.walk_body(&h.body);
                     self.scope().locks = after_body.clone();
@@ -1445,13 +1456,13 @@ impl<'a> Summarizer<'a> {
                     } else if scope.params.contains(n.id.as_str()) {
                         Loc::Param {
                             function: scope.qualname.clone(),
-                            name: n.id.to_string(),
+                            name: n.id.as_str().to_owned(),
                         }
                     } else {
                         // A local lock: the same object nested functions capture.
                         Loc::Captured {
                             function: scope.qualname.clone(),
-                            name: n.id.to_string(),
+                            name: n.id.as_str().to_owned(),
                         }
                     }
                 }
@@ -1560,7 +1571,7 @@ impl<'a> Summarizer<'a> {
                 self.walk_assign_target(vars, None);
                 if let (Expr::Name(n), Some(h)) = (&**vars, holds) {
                     if matches!(h, Holds::Executor | Holds::ThreadPool) {
-                        self.scope().holds.insert(n.id.to_string(), h);
+                        self.scope().holds.insert(n.id.as_str().to_owned(), h);
                     }
                 }
             }
@@ -1927,7 +1938,7 @@ impl<'a> Summarizer<'a> {
         let params: Vec<String> = l
             .parameters
             .as_ref()
-            .map(|p| p.iter().map(|p| p.name().id.to_string()).collect())
+            .map(|p| p.iter().map(|p| p.name().id.as_str().to_owned()).collect())
             .unwrap_or_default();
         let index = self.new_function(
             qualname.clone(),
@@ -2035,7 +2046,7 @@ impl<'a> Summarizer<'a> {
                 _ => None,
             },
             Expr::Attribute(a) => {
-                let name = a.attr.id.to_string();
+                let name = a.attr.id.as_str().to_owned();
                 if self.is_self(&a.value) {
                     let class = self.current_class()?;
                     return Some((
@@ -2363,7 +2374,7 @@ impl<'a> Visitor<'a> for SelfAssignFinder<'_, 'a> {
                 if let Expr::Attribute(attr) = t {
                     if matches!(&*attr.value, Expr::Name(n) if n.id.as_str() == self.self_name) {
                         self.found
-                            .push((attr.attr.id.to_string(), value, attr.range));
+                            .push((attr.attr.id.as_str().to_owned(), value, attr.range));
                     }
                 }
             }
@@ -2406,10 +2417,10 @@ fn declare_locals(body: &[Stmt], scope: &mut FnScope, walrus: &[TextSize]) {
                 }
                 Stmt::Global(g) => self
                     .globals
-                    .extend(g.names.iter().map(|n| n.id.to_string())),
+                    .extend(g.names.iter().map(|n| n.id.as_str().to_owned())),
                 Stmt::Nonlocal(n) => self
                     .nonlocals
-                    .extend(n.names.iter().map(|n| n.id.to_string())),
+                    .extend(n.names.iter().map(|n| n.id.as_str().to_owned())),
                 Stmt::Assign(a) => a.targets.iter().for_each(|t| bound_names(t, &mut names)),
                 Stmt::AnnAssign(a) => bound_names(&a.target, &mut names),
                 Stmt::AugAssign(a) => bound_names(&a.target, &mut names),
@@ -2437,7 +2448,7 @@ fn declare_locals(body: &[Stmt], scope: &mut FnScope, walrus: &[TextSize]) {
                     let local = alias
                         .asname
                         .as_ref()
-                        .map(|a| a.id.to_string())
+                        .map(|a| a.id.as_str().to_owned())
                         .unwrap_or_else(|| {
                             alias
                                 .name
@@ -2452,8 +2463,15 @@ fn declare_locals(body: &[Stmt], scope: &mut FnScope, walrus: &[TextSize]) {
             }
             if let Stmt::ImportFrom(i) = stmt {
                 for alias in &i.names {
-                    self.locals
-                        .insert(alias.asname.as_ref().unwrap_or(&alias.name).id.to_string());
+                    self.locals.insert(
+                        alias
+                            .asname
+                            .as_ref()
+                            .unwrap_or(&alias.name)
+                            .id
+                            .as_str()
+                            .to_owned(),
+                    );
                 }
             }
             for n in names {
@@ -2523,7 +2541,7 @@ fn bound_names<'e>(target: &'e Expr, out: &mut Vec<&'e str>) {
 /// Names bound by an assignment target, with their ranges.
 fn collect_bound_names(target: &Expr, out: &mut Vec<(String, TextRange)>) {
     match target {
-        Expr::Name(n) => out.push((n.id.to_string(), n.range)),
+        Expr::Name(n) => out.push((n.id.as_str().to_owned(), n.range)),
         Expr::Tuple(t) => t.elts.iter().for_each(|e| collect_bound_names(e, out)),
         Expr::List(l) => l.elts.iter().for_each(|e| collect_bound_names(e, out)),
         Expr::Starred(s) => collect_bound_names(&s.value, out),
