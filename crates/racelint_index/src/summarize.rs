@@ -161,38 +161,38 @@ struct ClassInfo {
 }
 
 /// One function being summarized.
-struct FnScope {
+struct FnScope<'a> {
     index: usize,
     qualname: String,
     class: Option<usize>,
-    self_name: Option<String>,
-    cls_name: Option<String>,
-    locals: HashSet<String>,
-    params: HashSet<String>,
-    globals: HashSet<String>,
-    nonlocals: HashSet<String>,
-    imports: HashMap<String, String>,
-    nested: HashMap<String, String>,
+    self_name: Option<&'a str>,
+    cls_name: Option<&'a str>,
+    locals: HashSet<&'a str>,
+    params: HashSet<&'a str>,
+    globals: HashSet<&'a str>,
+    nonlocals: HashSet<&'a str>,
+    imports: HashMap<&'a str, String>,
+    nested: HashMap<&'a str, String>,
     /// Locals known to hold something: executors, locks, aliases of shared state.
-    holds: HashMap<String, Holds>,
-    aliases: HashMap<String, Loc>,
+    holds: HashMap<&'a str, Holds>,
+    aliases: HashMap<&'a str, Loc>,
     /// Locals holding a value read from shared state: for reads and writes split over
     /// statements (`n = self.n` … `self.n = n + 1`).
-    snapshots: HashMap<String, Snapshot>,
+    snapshots: HashMap<&'a str, Snapshot>,
     /// Tests of shared state whose act may follow.
     checks: Vec<ActiveCheck>,
     /// Locals last assigned the result of a call (`image = render(...)`).
-    built: HashSet<String>,
+    built: HashSet<&'a str>,
     /// The blocks (statement lists) being walked, innermost last.
     blocks: Vec<usize>,
     next_block: usize,
     /// Names bound by enclosing comprehensions (they shadow everything else).
-    comprehension: Vec<HashSet<String>>,
+    comprehension: Vec<HashSet<&'a str>>,
     locks: Vec<HeldLock>,
     /// Ranges of the loops (and comprehensions) enclosing the current point.
     loops: Vec<TextRange>,
     /// The innermost loop each local was last bound in (`None`: outside any loop).
-    bound_in: HashMap<String, Option<TextRange>>,
+    bound_in: HashMap<&'a str, Option<TextRange>>,
     stmt: TextRange,
     is_module: bool,
 }
@@ -227,7 +227,7 @@ struct Summarizer<'a> {
     classes: Vec<ClassSummary>,
     module_scope: ModuleScope,
     class_stack: Vec<ClassInfo>,
-    scopes: Vec<FnScope>,
+    scopes: Vec<FnScope<'a>>,
     /// Dotted paths of the enclosing definitions (functions and classes).
     prefixes: Vec<String>,
     depth: usize,
@@ -293,24 +293,17 @@ impl<'a> Summarizer<'a> {
     }
 
     /// The names an import statement binds, with their dotted targets.
-    fn import_bindings(&self, stmt: &Stmt) -> Vec<(String, String)> {
+    /// The local name each alias of an import binds (borrowed from the tree) and the dotted
+    /// path it names.
+    fn import_bindings(&self, stmt: &'a Stmt) -> Vec<(&'a str, String)> {
         match stmt {
             Stmt::Import(ast::StmtImport { names, .. }) => names
                 .iter()
                 .map(|alias| match &alias.asname {
-                    Some(asname) => (
-                        asname.id.as_str().to_owned(),
-                        alias.name.id.as_str().to_owned(),
-                    ),
+                    Some(asname) => (asname.id.as_str(), alias.name.id.as_str().to_owned()),
                     None => {
-                        let first = alias
-                            .name
-                            .id
-                            .split('.')
-                            .next()
-                            .unwrap_or_default()
-                            .to_string();
-                        (first.clone(), first)
+                        let first = alias.name.id.split('.').next().unwrap_or_default();
+                        (first, first.to_owned())
                     }
                 })
                 .collect(),
@@ -325,13 +318,7 @@ impl<'a> Summarizer<'a> {
                     .iter()
                     .filter(|alias| alias.name.id.as_str() != "*")
                     .map(|alias| {
-                        let local = alias
-                            .asname
-                            .as_ref()
-                            .unwrap_or(&alias.name)
-                            .id
-                            .as_str()
-                            .to_owned();
+                        let local = alias.asname.as_ref().unwrap_or(&alias.name).id.as_str();
                         let target = if base.is_empty() {
                             alias.name.id.as_str().to_owned()
                         } else {
@@ -349,7 +336,7 @@ impl<'a> Summarizer<'a> {
 
     /// Collects module-level imports, definitions and variables (looking into module-level
     /// `if`/`try` blocks), so that functions can resolve names defined after them.
-    fn module_prepass(&mut self, body: &[Stmt]) {
+    fn module_prepass(&mut self, body: &'a [Stmt]) {
         let mut stack: Vec<&[Stmt]> = vec![body];
         let mut assigns: Vec<(&Expr, Option<&Expr>)> = Vec::new();
         while let Some(block) = stack.pop() {
@@ -357,7 +344,7 @@ impl<'a> Summarizer<'a> {
                 match stmt {
                     Stmt::Import(_) | Stmt::ImportFrom(_) => {
                         for (local, target) in self.import_bindings(stmt) {
-                            self.module_scope.imports.insert(local, target);
+                            self.module_scope.imports.insert(local.to_owned(), target);
                         }
                     }
                     Stmt::FunctionDef(f) => {
@@ -463,7 +450,7 @@ impl<'a> Summarizer<'a> {
         }
     }
 
-    fn module_path_of(&self, expr: &Expr) -> Option<String> {
+    fn module_path_of(&self, expr: &'a Expr) -> Option<String> {
         match expr {
             Expr::Name(n) => {
                 let id = n.id.as_str();
@@ -482,7 +469,7 @@ impl<'a> Summarizer<'a> {
         }
     }
 
-    fn classify_value_at_module(&self, value: &Expr) -> Holds {
+    fn classify_value_at_module(&self, value: &'a Expr) -> Holds {
         match value {
             Expr::Call(call) => match self.module_path_of(&call.func) {
                 Some(path) => self.classify_call(call, &path),
@@ -494,7 +481,7 @@ impl<'a> Summarizer<'a> {
 
     /// What calling `path` with these arguments makes. A semaphore that starts at zero is
     /// a signal one thread gives another, not a lock.
-    fn classify_call(&self, call: &ast::ExprCall, path: &str) -> Holds {
+    fn classify_call(&self, call: &'a ast::ExprCall, path: &str) -> Holds {
         let starts_empty = path.ends_with("Semaphore")
             && matches!(
                 call.arguments.args.first().or_else(|| call.arguments.find_keyword("value").map(|k| &k.value)),
@@ -529,7 +516,7 @@ impl<'a> Summarizer<'a> {
 
     // ----- module and definitions ---------------------------------------------------------
 
-    fn summarize_module(&mut self, body: &[Stmt]) {
+    fn summarize_module(&mut self, body: &'a [Stmt]) {
         let range = TextRange::up_to(TextSize::of(self.source));
         let index = self.new_function(
             format!("{}.<module>", self.module),
@@ -625,7 +612,7 @@ impl<'a> Summarizer<'a> {
             .collect()
     }
 
-    fn walk_function(&mut self, f: &ast::StmtFunctionDef, in_class: Option<usize>) {
+    fn walk_function(&mut self, f: &'a ast::StmtFunctionDef, in_class: Option<usize>) {
         for d in &f.decorator_list {
             self.walk_expr(&d.expression);
         }
@@ -637,15 +624,15 @@ impl<'a> Summarizer<'a> {
             .iter_non_variadic_params()
             .map(|p| p.parameter.name.id.as_str().to_owned())
             .collect();
-        let mut all_params: HashSet<String> = f
-            .parameters
-            .iter()
-            .map(|p| p.name().id.as_str().to_owned())
-            .collect();
-        all_params.extend(params.iter().cloned());
+        let all_params: HashSet<&'a str> =
+            f.parameters.iter().map(|p| p.name().id.as_str()).collect();
         let is_static = decorators.iter().any(|d| d.ends_with("staticmethod"));
         let is_classmethod = decorators.iter().any(|d| d.ends_with("classmethod"));
-        let first = params.first().cloned();
+        let first = f
+            .parameters
+            .iter_non_variadic_params()
+            .next()
+            .map(|p| p.parameter.name.id.as_str());
         let (self_name, cls_name) = match (in_class, is_static, is_classmethod) {
             (Some(_), false, false)
                 if f.name.id.as_str() == "__new__" || f.name.id.as_str() == "__init_subclass__" =>
@@ -667,10 +654,8 @@ impl<'a> Summarizer<'a> {
         );
         if let Some(scope) = self.scopes.last_mut() {
             if !scope.is_module && in_class.is_none() {
-                scope
-                    .nested
-                    .insert(f.name.id.as_str().to_owned(), qualname.clone());
-                scope.locals.insert(f.name.id.as_str().to_owned());
+                scope.nested.insert(f.name.id.as_str(), qualname.clone());
+                scope.locals.insert(f.name.id.as_str());
             }
         }
         if let Some(ci) = in_class {
@@ -699,7 +684,7 @@ impl<'a> Summarizer<'a> {
                     .as_ref()
                     .is_some_and(|s| !scope.params.contains(s))
                 {
-                    scope.self_name = outer.self_name.clone();
+                    scope.self_name = outer.self_name;
                     scope.class = outer.class;
                 }
             }
@@ -728,10 +713,10 @@ impl<'a> Summarizer<'a> {
         index: usize,
         qualname: String,
         class: Option<usize>,
-        self_name: Option<String>,
-        cls_name: Option<String>,
-        params: HashSet<String>,
-    ) -> FnScope {
+        self_name: Option<&'a str>,
+        cls_name: Option<&'a str>,
+        params: HashSet<&'a str>,
+    ) -> FnScope<'a> {
         FnScope {
             index,
             qualname,
@@ -761,7 +746,7 @@ impl<'a> Summarizer<'a> {
         }
     }
 
-    fn walk_class(&mut self, c: &ast::StmtClassDef) {
+    fn walk_class(&mut self, c: &'a ast::StmtClassDef) {
         for d in &c.decorator_list {
             self.walk_expr(&d.expression);
         }
@@ -800,10 +785,10 @@ impl<'a> Summarizer<'a> {
         self.class_prepass(c, &mut info);
         if let Some(scope) = self.scopes.last_mut() {
             if !scope.is_module {
-                scope.locals.insert(c.name.id.as_str().to_owned());
+                scope.locals.insert(c.name.id.as_str());
                 scope
                     .nested
-                    .insert(c.name.id.as_str().to_owned(), info.qualname.clone());
+                    .insert(c.name.id.as_str(), info.qualname.clone());
             }
         }
         self.prefixes.push(info.qualname.clone());
@@ -820,7 +805,7 @@ impl<'a> Summarizer<'a> {
     }
 
     /// `# racelint: thread-safe` on the `class` line or the line above it.
-    fn class_line_marks_thread_safe(&self, c: &ast::StmtClassDef) -> bool {
+    fn class_line_marks_thread_safe(&self, c: &'a ast::StmtClassDef) -> bool {
         let start = usize::from(c.range.start());
         let line_end = self.source[start..]
             .find('\n')
@@ -833,7 +818,7 @@ impl<'a> Summarizer<'a> {
     }
 
     /// Finds which attributes of the class hold locks, thread-locals, executors or instances.
-    fn class_prepass(&mut self, c: &ast::StmtClassDef, info: &mut ClassInfo) {
+    fn class_prepass(&mut self, c: &'a ast::StmtClassDef, info: &mut ClassInfo) {
         for stmt in &c.body {
             match stmt {
                 Stmt::Assign(a) => {
@@ -967,7 +952,7 @@ impl<'a> Summarizer<'a> {
     }
 
     /// The dotted path an expression names, when it names a definition, import or global.
-    fn path_of(&self, expr: &Expr) -> Option<Cow<'_, str>> {
+    fn path_of(&self, expr: &'a Expr) -> Option<Cow<'_, str>> {
         match expr {
             Expr::Name(n) => match self.resolve_name(n.id.as_str()) {
                 NameRes::Path(p) | NameRes::Variable(p) => Some(Cow::Borrowed(p)),
@@ -986,16 +971,14 @@ impl<'a> Summarizer<'a> {
         self.class_stack.iter().rev().find(|c| c.index == ci)
     }
 
-    fn is_self(&self, expr: &Expr) -> bool {
-        matches!(expr, Expr::Name(n) if self.scopes.last().and_then(|s| s.self_name.as_deref()) == Some(n.id.as_str()))
+    fn is_self(&self, expr: &'a Expr) -> bool {
+        matches!(expr, Expr::Name(n) if self.scopes.last().and_then(|s| s.self_name) == Some(n.id.as_str()))
     }
 
     /// `cls`, `type(self)` or `self.__class__`: the class object of the current method.
-    fn is_class_object(&self, expr: &Expr) -> bool {
+    fn is_class_object(&self, expr: &'a Expr) -> bool {
         match expr {
-            Expr::Name(n) => {
-                self.scopes.last().and_then(|s| s.cls_name.as_deref()) == Some(n.id.as_str())
-            }
+            Expr::Name(n) => self.scopes.last().and_then(|s| s.cls_name) == Some(n.id.as_str()),
             Expr::Attribute(a) => a.attr.id.as_str() == "__class__" && self.is_self(&a.value),
             Expr::Call(c) => {
                 matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "type")
@@ -1008,7 +991,7 @@ impl<'a> Summarizer<'a> {
 
     /// `_acquire_lock()` / `_release_lock()`: helpers that take or drop a lock for their
     /// caller. The linker learns which locks the helper leaves held.
-    fn lock_helper_statement(&mut self, call: &ast::ExprCall, name: &str) -> bool {
+    fn lock_helper_statement(&mut self, call: &'a ast::ExprCall, name: &str) -> bool {
         if contains_ignore_case(name, "acquire") {
             let Some((callee, _)) = self.callee_of(&call.func) else {
                 return false;
@@ -1036,7 +1019,7 @@ impl<'a> Summarizer<'a> {
     }
 
     /// The shared location an expression denotes, if it denotes one.
-    fn loc_of(&self, expr: &Expr) -> Option<Loc> {
+    fn loc_of(&self, expr: &'a Expr) -> Option<Loc> {
         match expr {
             Expr::Name(n) => {
                 let id = n.id.as_str();
@@ -1131,7 +1114,7 @@ impl<'a> Summarizer<'a> {
     }
 
     /// What a local, attribute or global expression is known to hold.
-    fn holds_of(&self, expr: &Expr) -> Option<Holds> {
+    fn holds_of(&self, expr: &'a Expr) -> Option<Holds> {
         match expr {
             Expr::Name(n) => {
                 let id = n.id.as_str();
@@ -1154,7 +1137,7 @@ impl<'a> Summarizer<'a> {
 
     // ----- statements ---------------------------------------------------------------------
 
-    fn scope(&mut self) -> &mut FnScope {
+    fn scope(&mut self) -> &mut FnScope<'a> {
         self.scopes
             .last_mut()
             .expect("a scope is always open while walking")
@@ -1165,7 +1148,7 @@ impl<'a> Summarizer<'a> {
         &mut self.functions[index]
     }
 
-    fn walk_body(&mut self, body: &[Stmt]) {
+    fn walk_body(&mut self, body: &'a [Stmt]) {
         let block = {
             let scope = self.scope();
             scope.next_block += 1;
@@ -1180,7 +1163,7 @@ impl<'a> Summarizer<'a> {
         self.scope().blocks.pop();
     }
 
-    fn walk_stmt(&mut self, stmt: &Stmt) {
+    fn walk_stmt(&mut self, stmt: &'a Stmt) {
         let outer_stmt = self.scope().stmt;
         if !is_compound(stmt) {
             self.scope().stmt = stmt.range();
@@ -1203,14 +1186,14 @@ impl<'a> Summarizer<'a> {
             Stmt::Global(g) => {
                 for n in &g.names {
                     let scope = self.scope();
-                    scope.globals.insert(n.id.as_str().to_owned());
+                    scope.globals.insert(n.id.as_str());
                     scope.locals.remove(n.id.as_str());
                 }
             }
             Stmt::Nonlocal(n) => {
                 for name in &n.names {
                     let scope = self.scope();
-                    scope.nonlocals.insert(name.id.as_str().to_owned());
+                    scope.nonlocals.insert(name.id.as_str());
                     scope.locals.remove(name.id.as_str());
                 }
             }
@@ -1341,7 +1324,7 @@ impl<'a> Summarizer<'a> {
                         self.walk_expr(ty);
                     }
                     if let Some(name) = &h.name {
-                        self.scope().locals.insert(name.id.as_str().to_owned());
+                        self.scope().locals.insert(name.id.as_str());
                     }
                     self.walk_body(&h.body);
                     self.scope().locks = after_body.clone();
@@ -1379,7 +1362,7 @@ impl<'a> Summarizer<'a> {
     }
 
     /// Handles `L.acquire()` and `L.release()` statements; returns whether it did.
-    fn lock_statement(&mut self, expr: &Expr) -> bool {
+    fn lock_statement(&mut self, expr: &'a Expr) -> bool {
         let Expr::Call(call) = expr else { return false };
         let attr = match &*call.func {
             Expr::Attribute(attr) => attr,
@@ -1411,7 +1394,7 @@ impl<'a> Summarizer<'a> {
     }
 
     /// `if L.acquire(...)` (lock held in the body) or `if not L.acquire(...)` (held after).
-    fn acquire_in_test(&mut self, test: &Expr) -> Option<(HeldLock, bool)> {
+    fn acquire_in_test(&mut self, test: &'a Expr) -> Option<(HeldLock, bool)> {
         let (call, negated) = match test {
             Expr::Call(c) => (c, false),
             Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => match &*u.operand {
@@ -1432,7 +1415,7 @@ impl<'a> Summarizer<'a> {
     }
 
     /// The lock an expression denotes, if it looks like one.
-    fn lock_of(&self, expr: &Expr) -> Option<HeldLock> {
+    fn lock_of(&self, expr: &'a Expr) -> Option<HeldLock> {
         let text = self.text(expr.range()).to_string();
         let known = matches!(self.holds_of(expr), Some(Holds::Lock));
         let fresh = matches!(expr, Expr::Call(c) if self.path_of(&c.func).is_some_and(|p| is_lock_factory(&p, &self.options.lock_factories)));
@@ -1481,7 +1464,7 @@ impl<'a> Summarizer<'a> {
 
     /// A context manager that may hold a lock for its body: `with self.atomic():` or
     /// `with self._guard:` (an object of a class with `__enter__`). The linker decides.
-    fn provided_lock(&self, expr: &Expr) -> Option<HeldLock> {
+    fn provided_lock(&self, expr: &'a Expr) -> Option<HeldLock> {
         let callee = match expr {
             Expr::Call(c) => self.callee_of(&c.func)?.0,
             other => match self.holds_of(other)? {
@@ -1549,7 +1532,7 @@ impl<'a> Summarizer<'a> {
             .is_some_and(|s| !s.is_module && s.locals.contains(name))
     }
 
-    fn walk_with(&mut self, w: &ast::StmtWith) {
+    fn walk_with(&mut self, w: &'a ast::StmtWith) {
         let saved = self.scope().locks.clone();
         let mut executor_block = false;
         for item in &w.items {
@@ -1571,7 +1554,7 @@ impl<'a> Summarizer<'a> {
                 self.walk_assign_target(vars, None);
                 if let (Expr::Name(n), Some(h)) = (&**vars, holds) {
                     if matches!(h, Holds::Executor | Holds::ThreadPool) {
-                        self.scope().holds.insert(n.id.as_str().to_owned(), h);
+                        self.scope().holds.insert(n.id.as_str(), h);
                     }
                 }
             }
@@ -1585,7 +1568,7 @@ impl<'a> Summarizer<'a> {
     }
 
     /// Visits the sub-expressions of an assignment target that are read (`d[k]` reads `k`).
-    fn walk_target_parts(&mut self, target: &Expr) {
+    fn walk_target_parts(&mut self, target: &'a Expr) {
         match target {
             Expr::Attribute(a) => self.walk_target_parts(&a.value),
             Expr::Subscript(s) => {
@@ -1599,7 +1582,7 @@ impl<'a> Summarizer<'a> {
         }
     }
 
-    fn walk_assign_target(&mut self, target: &Expr, value: Option<&Expr>) {
+    fn walk_assign_target(&mut self, target: &'a Expr, value: Option<&'a Expr>) {
         match target {
             Expr::Tuple(t) => {
                 for e in &t.elts {
@@ -1634,33 +1617,25 @@ impl<'a> Summarizer<'a> {
                     value.and_then(|v| self.snapshot_of(v).or_else(|| self.derived_snapshot(v)));
                 let is_call = value.is_some_and(|v| made_of(v) == Made::Call);
                 let scope = self.scope();
-                // Locals are rebound often: keys are allocated only the first time.
                 if is_call {
-                    if !scope.built.contains(id) {
-                        scope.built.insert(id.to_string());
-                    }
+                    scope.built.insert(id);
                 } else {
                     scope.built.remove(id);
                 }
-                scope.snapshots.remove(id);
-                if let Some(snapshot) = snapshot {
-                    scope.snapshots.insert(id.to_string(), snapshot);
-                }
+                match snapshot {
+                    Some(snapshot) => scope.snapshots.insert(id, snapshot),
+                    None => scope.snapshots.remove(id),
+                };
                 let innermost_loop = scope.loops.last().copied();
-                match scope.bound_in.get_mut(id) {
-                    Some(bound) => *bound = innermost_loop,
-                    None => {
-                        scope.bound_in.insert(id.to_string(), innermost_loop);
-                    }
-                }
-                scope.aliases.remove(id);
-                scope.holds.remove(id);
-                if let Some(alias) = alias {
-                    scope.aliases.insert(id.to_string(), alias);
-                }
-                if let Some(h) = holds {
-                    scope.holds.insert(id.to_string(), h);
-                }
+                scope.bound_in.insert(id, innermost_loop);
+                match alias {
+                    Some(alias) => scope.aliases.insert(id, alias),
+                    None => scope.aliases.remove(id),
+                };
+                match holds {
+                    Some(h) => scope.holds.insert(id, h),
+                    None => scope.holds.remove(id),
+                };
                 return;
             }
         }
@@ -1690,7 +1665,7 @@ impl<'a> Summarizer<'a> {
     }
 
     /// A local computed from a snapshot in the same block carries it: `m = n + 1`.
-    fn derived_snapshot(&self, value: &Expr) -> Option<Snapshot> {
+    fn derived_snapshot(&self, value: &'a Expr) -> Option<Snapshot> {
         let scope = self.scopes.last()?;
         if scope.snapshots.is_empty() {
             return None;
@@ -1704,7 +1679,7 @@ impl<'a> Summarizer<'a> {
     }
 
     /// A local assigned a value read from shared state: `n = self.n`, `n = len(self.items)`.
-    fn snapshot_of(&self, value: &Expr) -> Option<Snapshot> {
+    fn snapshot_of(&self, value: &'a Expr) -> Option<Snapshot> {
         let read = match value {
             Expr::Call(c)
                 if matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "len")
@@ -1730,7 +1705,7 @@ impl<'a> Summarizer<'a> {
         })
     }
 
-    fn record(&mut self, loc: Loc, kind: AccessKind, target: &Expr) {
+    fn record(&mut self, loc: Loc, kind: AccessKind, target: &'a Expr) {
         self.record_made(loc, kind, target, None, None);
     }
 
@@ -1740,7 +1715,7 @@ impl<'a> Summarizer<'a> {
         &mut self,
         loc: Loc,
         kind: AccessKind,
-        target: &Expr,
+        target: &'a Expr,
         made: Option<Made>,
         split: Option<&Snapshot>,
     ) {
@@ -1774,7 +1749,7 @@ impl<'a> Summarizer<'a> {
 
     /// The read a written value relies on, when the read was made by an earlier statement of
     /// the same block into a local, and neither holds a lock.
-    fn split_read(&self, value: &Expr, written: &Loc) -> Option<Snapshot> {
+    fn split_read(&self, value: &'a Expr, written: &Loc) -> Option<Snapshot> {
         let scope = self.scopes.last()?;
         if scope.snapshots.is_empty() || scope.locks.iter().any(crate::is_effective_lock) {
             return None;
@@ -1791,7 +1766,7 @@ impl<'a> Summarizer<'a> {
 
     // ----- expressions --------------------------------------------------------------------
 
-    fn walk_expr(&mut self, expr: &Expr) {
+    fn walk_expr(&mut self, expr: &'a Expr) {
         if self.depth > MAX_EXPR_DEPTH {
             return;
         }
@@ -1800,7 +1775,7 @@ impl<'a> Summarizer<'a> {
         self.depth -= 1;
     }
 
-    fn walk_expr_inner(&mut self, expr: &Expr) {
+    fn walk_expr_inner(&mut self, expr: &'a Expr) {
         match expr {
             Expr::Call(call) => self.walk_call(call),
             // A plain local has no location: `loc_of` says so as cheaply as asking first.
@@ -1895,7 +1870,7 @@ impl<'a> Summarizer<'a> {
             && is_state_like(rest.rsplit('.').next().unwrap_or_default())
     }
 
-    fn walk_comprehension(&mut self, generators: &[ast::Comprehension], elts: &[&Expr]) {
+    fn walk_comprehension(&mut self, generators: &'a [ast::Comprehension], elts: &[&'a Expr]) {
         let mut bound = HashSet::default();
         let range = generators.first().map(|g| g.range).unwrap_or_default();
         for (i, g) in generators.iter().enumerate() {
@@ -1904,8 +1879,8 @@ impl<'a> Summarizer<'a> {
                 self.note_iteration(&g.iter, g.range);
             }
             let mut names = Vec::new();
-            collect_bound_names(&g.target, &mut names);
-            bound.extend(names.into_iter().map(|(n, _)| n));
+            bound_names(&g.target, &mut names);
+            bound.extend(names);
             self.scope().comprehension.push(bound.clone());
             if i > 0 {
                 self.walk_expr(&g.iter);
@@ -1924,7 +1899,7 @@ impl<'a> Summarizer<'a> {
         self.scope().comprehension.pop();
     }
 
-    fn summarize_lambda(&mut self, l: &ast::ExprLambda) -> usize {
+    fn summarize_lambda(&mut self, l: &'a ast::ExprLambda) -> usize {
         let parent = self
             .scopes
             .last()
@@ -1935,18 +1910,19 @@ impl<'a> Summarizer<'a> {
             .map(str::to_string)
             .unwrap_or(parent);
         let qualname = format!("{parent}.<lambda:{}>", u32::from(l.range.start()));
-        let params: Vec<String> = l
+        let names: Vec<&'a str> = l
             .parameters
-            .as_ref()
-            .map(|p| p.iter().map(|p| p.name().id.as_str().to_owned()).collect())
-            .unwrap_or_default();
+            .iter()
+            .flat_map(|p| p.iter().map(|p| p.name().id.as_str()))
+            .collect();
+        let params: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
         let index = self.new_function(
             qualname.clone(),
             "<lambda>".into(),
             None,
             l.range,
             l.range,
-            params.clone(),
+            params,
             Vec::new(),
         );
         let mut scope = self.new_scope(
@@ -1955,13 +1931,13 @@ impl<'a> Summarizer<'a> {
             None,
             None,
             None,
-            params.into_iter().collect(),
+            names.into_iter().collect(),
         );
         scope.stmt = l.range;
         self.prefixes.push(qualname);
         // A lambda inherits the enclosing method's `self` as a capture.
         if let Some(outer) = self.scopes.last() {
-            scope.self_name = outer.self_name.clone();
+            scope.self_name = outer.self_name;
             scope.class = outer.class;
         }
         self.scopes.push(scope);
@@ -1970,7 +1946,7 @@ impl<'a> Summarizer<'a> {
         index
     }
 
-    fn walk_call(&mut self, call: &ast::ExprCall) {
+    fn walk_call(&mut self, call: &'a ast::ExprCall) {
         // The callee expression: its receiver may be state that is read.
         match &*call.func {
             Expr::Attribute(a) => {
@@ -2033,13 +2009,13 @@ impl<'a> Summarizer<'a> {
         }
     }
 
-    fn record_mutation(&mut self, loc: Loc, container: &Expr, method: &str) {
+    fn record_mutation(&mut self, loc: Loc, container: &'a Expr, method: &str) {
         let item = Loc::Item(Box::new(loc));
         self.record(item, Self::mutation_kind(method), container);
     }
 
     /// What a call's function expression refers to.
-    fn callee_of(&self, func: &Expr) -> Option<(Callee, Receiver)> {
+    fn callee_of(&self, func: &'a Expr) -> Option<(Callee, Receiver)> {
         match func {
             Expr::Name(n) => match self.resolve_name(n.id.as_str()) {
                 NameRes::Path(p) => Some((Callee::Path(p.to_string()), Receiver::None)),
@@ -2116,7 +2092,7 @@ impl<'a> Summarizer<'a> {
     }
 
     /// Turns the callable handed to a thread into a callee.
-    fn target_of(&mut self, expr: &Expr) -> Option<(Callee, Receiver)> {
+    fn target_of(&mut self, expr: &'a Expr) -> Option<(Callee, Receiver)> {
         match expr {
             Expr::Lambda(l) => {
                 let index = self.summarize_lambda(l);
@@ -2164,7 +2140,7 @@ impl<'a> Summarizer<'a> {
         }
     }
 
-    fn detect_spawn(&mut self, call: &ast::ExprCall) -> Option<ArgRole> {
+    fn detect_spawn(&mut self, call: &'a ast::ExprCall) -> Option<ArgRole> {
         let args = &call.arguments;
         let keyword = |name: &str| {
             args.keywords
@@ -2276,7 +2252,11 @@ impl<'a> Summarizer<'a> {
     /// `SomeServer(address, Handler)`: remembered so the linker can tell whether the server
     /// handles requests in threads.
     /// `server` is the constructor's path, given only when its last part names a server.
-    fn detect_server(&mut self, call: &ast::ExprCall, server: Option<String>) -> Option<ArgRole> {
+    fn detect_server(
+        &mut self,
+        call: &'a ast::ExprCall,
+        server: Option<String>,
+    ) -> Option<ArgRole> {
         let server = server?;
         let handler = call
             .arguments
@@ -2298,7 +2278,7 @@ impl<'a> Summarizer<'a> {
         None
     }
 
-    fn detect_join(&mut self, call: &ast::ExprCall) {
+    fn detect_join(&mut self, call: &'a ast::ExprCall) {
         let Expr::Attribute(a) = &*call.func else {
             if let Some(p) = self.path_of(&call.func) {
                 if p == "concurrent.futures.wait" {
@@ -2348,11 +2328,11 @@ enum ArgRole {
 /// Hands each direct child expression of an expression to the summarizer's walk.
 struct ChildExprs<'s, 'a>(&'s mut Summarizer<'a>);
 
-impl<'e> Visitor<'e> for ChildExprs<'_, '_> {
-    fn visit_expr(&mut self, expr: &'e Expr) {
+impl<'a> Visitor<'a> for ChildExprs<'_, 'a> {
+    fn visit_expr(&mut self, expr: &'a Expr) {
         self.0.walk_expr(expr);
     }
-    fn visit_stmt(&mut self, _stmt: &'e Stmt) {}
+    fn visit_stmt(&mut self, _stmt: &'a Stmt) {}
 }
 
 /// Finds `self.X = <value>` anywhere in a method body.
@@ -2388,22 +2368,19 @@ impl<'a> Visitor<'a> for SelfAssignFinder<'_, 'a> {
 ///
 /// Only an assignment expression (`:=`) binds a name inside an expression, so an expression
 /// is searched only when one of the `walrus` offsets (sorted) lies in it.
-fn declare_locals(body: &[Stmt], scope: &mut FnScope, walrus: &[TextSize]) {
-    struct Binder<'s> {
-        locals: &'s mut HashSet<String>,
-        globals: HashSet<String>,
-        nonlocals: HashSet<String>,
+fn declare_locals<'a>(body: &'a [Stmt], scope: &mut FnScope<'a>, walrus: &[TextSize]) {
+    struct Binder<'s, 'a> {
+        locals: &'s mut HashSet<&'a str>,
+        globals: HashSet<&'a str>,
+        nonlocals: HashSet<&'a str>,
         walrus: &'s [TextSize],
     }
-    impl Binder<'_> {
-        /// Marks a name local, allocating its key only the first time.
-        fn bind(&mut self, name: &str) {
-            if !self.locals.contains(name) {
-                self.locals.insert(name.to_string());
-            }
+    impl<'a> Binder<'_, 'a> {
+        fn bind(&mut self, name: &'a str) {
+            self.locals.insert(name);
         }
     }
-    impl<'a> Visitor<'a> for Binder<'_> {
+    impl<'a> Visitor<'a> for Binder<'_, 'a> {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
             let mut names: Vec<&'a str> = Vec::new();
             match stmt {
@@ -2415,12 +2392,8 @@ fn declare_locals(body: &[Stmt], scope: &mut FnScope, walrus: &[TextSize]) {
                     self.bind(c.name.id.as_str());
                     return;
                 }
-                Stmt::Global(g) => self
-                    .globals
-                    .extend(g.names.iter().map(|n| n.id.as_str().to_owned())),
-                Stmt::Nonlocal(n) => self
-                    .nonlocals
-                    .extend(n.names.iter().map(|n| n.id.as_str().to_owned())),
+                Stmt::Global(g) => self.globals.extend(g.names.iter().map(|n| n.id.as_str())),
+                Stmt::Nonlocal(n) => self.nonlocals.extend(n.names.iter().map(|n| n.id.as_str())),
                 Stmt::Assign(a) => a.targets.iter().for_each(|t| bound_names(t, &mut names)),
                 Stmt::AnnAssign(a) => bound_names(&a.target, &mut names),
                 Stmt::AugAssign(a) => bound_names(&a.target, &mut names),
@@ -2445,33 +2418,16 @@ fn declare_locals(body: &[Stmt], scope: &mut FnScope, walrus: &[TextSize]) {
             }
             if let Stmt::Import(i) = stmt {
                 for alias in &i.names {
-                    let local = alias
-                        .asname
-                        .as_ref()
-                        .map(|a| a.id.as_str().to_owned())
-                        .unwrap_or_else(|| {
-                            alias
-                                .name
-                                .id
-                                .split('.')
-                                .next()
-                                .unwrap_or_default()
-                                .to_string()
-                        });
-                    self.locals.insert(local);
+                    let local = match &alias.asname {
+                        Some(a) => a.id.as_str(),
+                        None => alias.name.id.split('.').next().unwrap_or_default(),
+                    };
+                    self.bind(local);
                 }
             }
             if let Stmt::ImportFrom(i) = stmt {
                 for alias in &i.names {
-                    self.locals.insert(
-                        alias
-                            .asname
-                            .as_ref()
-                            .unwrap_or(&alias.name)
-                            .id
-                            .as_str()
-                            .to_owned(),
-                    );
+                    self.bind(alias.asname.as_ref().unwrap_or(&alias.name).id.as_str());
                 }
             }
             for n in names {

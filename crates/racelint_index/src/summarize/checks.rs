@@ -331,7 +331,7 @@ impl Summarizer<'_> {
             .handlers
             .iter()
             .any(|ast::ExceptHandler::ExceptHandler(h)| {
-                h.type_.as_deref().is_some_and(|ty| names_key_error(ty))
+                h.type_.as_deref().is_some_and(names_key_error)
             });
         if !catches_key_error {
             return 0;
