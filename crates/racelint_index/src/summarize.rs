@@ -586,11 +586,8 @@ impl<'a> Summarizer<'a> {
     }
 
     /// The dotted path of the scope that contains new definitions.
-    fn current_prefix(&self) -> String {
-        self.prefixes
-            .last()
-            .cloned()
-            .unwrap_or_else(|| self.module.to_string())
+    fn current_prefix(&self) -> &str {
+        self.prefixes.last().map_or(self.module, String::as_str)
     }
 
     fn decorator_paths(&self, decorators: &[ast::Decorator]) -> Vec<String> {
@@ -616,8 +613,7 @@ impl<'a> Summarizer<'a> {
         for d in &f.decorator_list {
             self.walk_expr(&d.expression);
         }
-        let prefix = self.current_prefix();
-        let qualname = format!("{prefix}.{}", f.name.id);
+        let qualname = dotted(self.current_prefix(), f.name.id.as_str());
         let decorators = self.decorator_paths(&f.decorator_list);
         let params: Vec<String> = f
             .parameters
@@ -750,8 +746,7 @@ impl<'a> Summarizer<'a> {
         for d in &c.decorator_list {
             self.walk_expr(&d.expression);
         }
-        let prefix = self.current_prefix();
-        let qualname = format!("{prefix}.{}", c.name.id);
+        let qualname = dotted(self.current_prefix(), c.name.id.as_str());
         let bases: Vec<String> = c
             .arguments
             .as_ref()
@@ -2022,13 +2017,13 @@ impl<'a> Summarizer<'a> {
                 _ => None,
             },
             Expr::Attribute(a) => {
-                let name = a.attr.id.as_str().to_owned();
+                let name = a.attr.id.as_str();
                 if self.is_self(&a.value) {
                     let class = self.current_class()?;
                     return Some((
                         Callee::Method {
                             class: class.qualname.clone(),
-                            name,
+                            name: name.to_owned(),
                         },
                         Receiver::SelfObject,
                     ));
@@ -2038,7 +2033,7 @@ impl<'a> Summarizer<'a> {
                     return Some((
                         Callee::Method {
                             class: class.qualname.clone(),
-                            name,
+                            name: name.to_owned(),
                         },
                         Receiver::None,
                     ));
@@ -2047,7 +2042,13 @@ impl<'a> Summarizer<'a> {
                 if let Expr::Call(c) = &*a.value {
                     if matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "super") {
                         let base = self.current_class()?.first_base.clone()?;
-                        return Some((Callee::Method { class: base, name }, Receiver::SelfObject));
+                        return Some((
+                            Callee::Method {
+                                class: base,
+                                name: name.to_owned(),
+                            },
+                            Receiver::SelfObject,
+                        ));
                     }
                 }
                 match self.holds_of(&a.value) {
@@ -2056,14 +2057,20 @@ impl<'a> Summarizer<'a> {
                             Expr::Name(n) if self.is_local_name(n.id.as_str()) => Receiver::Owned,
                             _ => Receiver::Shared,
                         };
-                        return Some((Callee::Method { class, name }, receiver));
+                        return Some((
+                            Callee::Method {
+                                class,
+                                name: name.to_owned(),
+                            },
+                            receiver,
+                        ));
                     }
                     Some(_) => return None,
                     None => {}
                 }
                 match &*a.value {
                     Expr::Name(n) => match self.resolve_name(n.id.as_str()) {
-                        NameRes::Path(p) => Some((Callee::Path(dotted(p, &name)), Receiver::None)),
+                        NameRes::Path(p) => Some((Callee::Path(dotted(p, name)), Receiver::None)),
                         _ => None,
                     },
                     // `Class(...).method()`: a method of a fresh object.
@@ -2075,7 +2082,7 @@ impl<'a> Summarizer<'a> {
                                 (
                                     Callee::Method {
                                         class: class.into_owned(),
-                                        name,
+                                        name: name.to_owned(),
                                     },
                                     Receiver::Owned,
                                 )
@@ -2083,7 +2090,7 @@ impl<'a> Summarizer<'a> {
                     }
                     Expr::Attribute(_) => self
                         .path_of(&a.value)
-                        .map(|p| (Callee::Path(dotted(&p, &name)), Receiver::None)),
+                        .map(|p| (Callee::Path(dotted(&p, name)), Receiver::None)),
                     _ => None,
                 }
             }
