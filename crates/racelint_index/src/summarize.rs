@@ -161,6 +161,7 @@ struct ClassInfo {
 }
 
 /// One function being summarized.
+#[derive(Default)]
 struct FnScope<'a> {
     index: usize,
     qualname: String,
@@ -197,6 +198,63 @@ struct FnScope<'a> {
     is_module: bool,
 }
 
+impl FnScope<'_> {
+    /// Empties the scope for another function, keeping the capacity of its tables.
+    fn clear(&mut self) {
+        // Every field named, so that a new one cannot be forgotten here.
+        let FnScope {
+            index,
+            qualname,
+            class,
+            self_name,
+            cls_name,
+            locals,
+            params,
+            globals,
+            nonlocals,
+            imports,
+            nested,
+            holds,
+            aliases,
+            snapshots,
+            checks,
+            built,
+            blocks,
+            next_block,
+            comprehension,
+            locks,
+            loops,
+            bound_in,
+            stmt,
+            is_module,
+        } = self;
+        *index = 0;
+        qualname.clear();
+        *class = None;
+        *self_name = None;
+        *cls_name = None;
+        locals.clear();
+        params.clear();
+        globals.clear();
+        nonlocals.clear();
+        imports.clear();
+        nested.clear();
+        holds.clear();
+        aliases.clear();
+        snapshots.clear();
+        checks.clear();
+        built.clear();
+        blocks.clear();
+        *next_block = 0;
+        comprehension.clear();
+        locks.clear();
+        loops.clear();
+        bound_in.clear();
+        *stmt = TextRange::default();
+        *is_module = false;
+    }
+}
+
 /// A local holding a value read from shared state.
 #[derive(Clone, Debug)]
 struct Snapshot {
@@ -228,6 +286,8 @@ struct Summarizer<'a> {
     module_scope: ModuleScope,
     class_stack: Vec<ClassInfo>,
     scopes: Vec<FnScope<'a>>,
+    /// Scopes of functions already summarized, emptied, for the next functions to reuse.
+    spare_scopes: Vec<FnScope<'a>>,
     /// Dotted paths of the enclosing definitions (functions and classes).
     prefixes: Vec<String>,
     depth: usize,
@@ -255,6 +315,7 @@ impl<'a> Summarizer<'a> {
             module_scope: ModuleScope::default(),
             class_stack: Vec::new(),
             scopes: Vec::new(),
+            spare_scopes: Vec::new(),
             prefixes: Vec::new(),
             depth: 0,
             walrus: memchr::memmem::find_iter(source.as_bytes(), b":=")
@@ -533,7 +594,7 @@ impl<'a> Summarizer<'a> {
             None,
             None,
             None,
-            HashSet::default(),
+            [],
         );
         scope.stmt = range;
         scope.is_module = true;
@@ -574,13 +635,15 @@ impl<'a> Summarizer<'a> {
     }
 
     fn finish_scope(&mut self) {
-        if let Some(scope) = self.scopes.pop() {
+        if let Some(mut scope) = self.scopes.pop() {
             // A plain read matters to the walk (tests of check-then-act, `try`/`except
             // KeyError`) but not later, unless a lock is held: then it shows which lock
             // guards the state. Dropping the rest keeps summaries small.
             self.functions[scope.index].accesses.retain(|a| {
                 a.kind != AccessKind::Read || a.locks.iter().any(crate::is_effective_lock)
             });
+            scope.clear();
+            self.spare_scopes.push(scope);
         }
         self.prefixes.pop();
     }
@@ -620,8 +683,6 @@ impl<'a> Summarizer<'a> {
             .iter_non_variadic_params()
             .map(|p| p.parameter.name.id.as_str().to_owned())
             .collect();
-        let all_params: HashSet<&'a str> =
-            f.parameters.iter().map(|p| p.name().id.as_str()).collect();
         let is_static = decorators.iter().any(|d| d.ends_with("staticmethod"));
         let is_classmethod = decorators.iter().any(|d| d.ends_with("classmethod"));
         let first = f
@@ -670,7 +731,7 @@ impl<'a> Summarizer<'a> {
             in_class,
             self_name,
             cls_name,
-            all_params,
+            f.parameters.iter().map(|p| p.name().id.as_str()),
         );
         if in_class.is_none() {
             // A function nested in a method sees the method's `self` as a capture.
@@ -704,42 +765,29 @@ impl<'a> Summarizer<'a> {
         self.finish_scope();
     }
 
+    /// The scope of a function about to be walked: a spare one when there is one (its
+    /// tables keep their capacity, so most functions fill them without growing them).
     fn new_scope(
-        &self,
+        &mut self,
         index: usize,
         qualname: String,
         class: Option<usize>,
         self_name: Option<&'a str>,
         cls_name: Option<&'a str>,
-        params: HashSet<&'a str>,
+        params: impl IntoIterator<Item = &'a str>,
     ) -> FnScope<'a> {
-        FnScope {
-            index,
-            qualname,
-            class,
-            self_name,
-            cls_name,
+        let mut scope = self.spare_scopes.pop().unwrap_or_default();
+        scope.index = index;
+        scope.qualname = qualname;
+        scope.class = class;
+        scope.self_name = self_name;
+        scope.cls_name = cls_name;
+        for name in params {
             // Parameters are locals too: one lookup answers "is this name local?".
-            locals: params.clone(),
-            params,
-            globals: HashSet::default(),
-            nonlocals: HashSet::default(),
-            imports: HashMap::default(),
-            nested: HashMap::default(),
-            holds: HashMap::default(),
-            aliases: HashMap::default(),
-            snapshots: HashMap::default(),
-            checks: Vec::new(),
-            built: HashSet::default(),
-            blocks: Vec::new(),
-            next_block: 0,
-            comprehension: Vec::new(),
-            locks: Vec::new(),
-            loops: Vec::new(),
-            stmt: TextRange::default(),
-            is_module: false,
-            bound_in: HashMap::default(),
+            scope.params.insert(name);
+            scope.locals.insert(name);
         }
+        scope
     }
 
     fn walk_class(&mut self, c: &'a ast::StmtClassDef) {
@@ -1920,14 +1968,7 @@ impl<'a> Summarizer<'a> {
             params,
             Vec::new(),
         );
-        let mut scope = self.new_scope(
-            index,
-            qualname.clone(),
-            None,
-            None,
-            None,
-            names.into_iter().collect(),
-        );
+        let mut scope = self.new_scope(index, qualname.clone(), None, None, None, names);
         scope.stmt = l.range;
         self.prefixes.push(qualname);
         // A lambda inherits the enclosing method's `self` as a capture.
