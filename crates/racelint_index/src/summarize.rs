@@ -1769,8 +1769,15 @@ impl<'a> Summarizer<'a> {
                 scope.aliases.retain(|_, aliased| aliased != &loc);
             }
         }
-        let text = self.text(target.range()).to_string();
         let scope = self.scopes.last().expect("scope");
+        // A plain read without a lock is dropped when the function is summarized (see
+        // `finish_scope`): until then only its range is used, so its text is not copied.
+        let kept = kind != AccessKind::Read || scope.locks.iter().any(crate::is_effective_lock);
+        let text = if kept {
+            self.text(target.range()).to_string()
+        } else {
+            String::new()
+        };
         let (stmt, second) = match split {
             Some(snap) => (
                 TextRange::new(snap.stmt.start(), scope.stmt.end()),

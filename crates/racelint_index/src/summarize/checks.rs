@@ -345,7 +345,7 @@ impl Summarizer<'_> {
             self.functions[self.scopes.last().map_or(0, |s| s.index)].accesses[first_access..]
                 .iter()
                 .filter(|a| a.kind == AccessKind::Read && matches!(a.loc, Loc::Item(_)))
-                .map(|a| (a.loc.clone(), a.range, a.text.clone()))
+                .map(|a| (a.loc.clone(), a.range, self.text(a.range).to_string()))
                 .collect();
         let n = reads.len();
         for (loc, range, text) in reads {
