@@ -3,9 +3,12 @@
 //! (up to `pyproject.toml` or `.git`) to resolve imports and thread entry points, and
 //! reports on the named files only.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
+use common::project;
 use serde_json::Value;
 
 const COUNTER: &str = "\
@@ -33,16 +36,6 @@ def run():
 
 threads = [threading.Thread(target=run) for _ in range(8)]
 ";
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (rel, text) in files {
-        let path = dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
-}
 
 fn check(dir: &Path, args: &[&str]) -> (Output, Vec<Value>) {
     let out = Command::new(env!("CARGO_BIN_EXE_racelint"))

@@ -2,9 +2,12 @@
 //! the suppressed count, `--show-suppressed`, `per-file-ignores`, and RL900
 //! unused-suppression.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
+use common::project;
 use serde_json::Value;
 
 /// Eight racy updates, one per line, in a function run by many threads; `{N}` marks the
@@ -69,16 +72,6 @@ fn found(items: &[Value]) -> Vec<(String, u64, bool)> {
             )
         })
         .collect()
-}
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (rel, text) in files {
-        let path = dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
 }
 
 #[test]

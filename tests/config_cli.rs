@@ -1,6 +1,9 @@
 //! Configuration through the command line: discovery, `--config`, `--isolated`, overrides,
 //! excludes, `--force-exclude`, `respect-gitignore`, the domain keys, and errors (exit 2).
 
+mod common;
+
+use common::project;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -17,16 +20,6 @@ def work():
 
 threads = [threading.Thread(target=work) for _ in range(4)]
 ";
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (rel, text) in files {
-        let path = dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
-}
 
 fn racelint(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_racelint"))

@@ -1,6 +1,9 @@
 //! `racelint check --fix`, `--unsafe-fixes`, `--diff` and `--fix-only`, end to end through
 //! the real binary: what is printed, what is written, and the exit codes.
 
+mod common;
+
+use common::project;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -82,16 +85,6 @@ for _ in range(4):
     threading.Thread(target=work, args=(1,)).start()
     threading.Thread(target=add, args=(2,)).start()
 ";
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-    dir
-}
 
 #[test]
 fn without_a_fix_flag_the_fix_is_announced_with_its_lock() {
