@@ -97,8 +97,8 @@ pub fn summarize(
         syntax_errors,
         problem: None,
         imports,
-        functions,
-        classes,
+        functions: exact_size(functions),
+        classes: exact_size(classes),
         lock_globals: module_scope.lock_globals,
         thread_local_globals: module_scope.thread_local_globals.into_iter().collect(),
         variables,
@@ -139,6 +139,18 @@ enum ModuleName {
     /// An import, function or class.
     Path(String),
     Variable(String),
+}
+
+/// The vector moved into an allocation of its exact length. Summaries live until the
+/// analysis, and a vector grown by doubling can leave up to half of its allocation unused
+/// (shrinking in place does not return that memory to the allocator).
+fn exact_size<T>(mut items: Vec<T>) -> Vec<T> {
+    if items.capacity() == items.len() {
+        return items;
+    }
+    let mut exact = Vec::with_capacity(items.len());
+    exact.append(&mut items);
+    exact
 }
 
 /// `base.attr` in one allocation.
@@ -196,6 +208,11 @@ struct FnScope<'a> {
     bound_in: HashMap<&'a str, Option<TextRange>>,
     stmt: TextRange,
     is_module: bool,
+    /// The function's call sites and accesses so far. They move to its summary when the
+    /// function is done, copied at their exact size (a summary lives until the analysis);
+    /// these vectors keep their capacity for the next function.
+    calls: Vec<CallSite>,
+    accesses: Vec<Access>,
 }
 
 impl FnScope<'_> {
@@ -227,6 +244,8 @@ impl FnScope<'_> {
             bound_in,
             stmt,
             is_module,
+            calls,
+            accesses,
         } = self;
         *index = 0;
         qualname.clear();
@@ -252,6 +271,8 @@ impl FnScope<'_> {
         bound_in.clear();
         *stmt = TextRange::default();
         *is_module = false;
+        calls.clear();
+        accesses.clear();
     }
 }
 
@@ -639,9 +660,12 @@ impl<'a> Summarizer<'a> {
             // A plain read matters to the walk (tests of check-then-act, `try`/`except
             // KeyError`) but not later, unless a lock is held: then it shows which lock
             // guards the state. Dropping the rest keeps summaries small.
-            self.functions[scope.index].accesses.retain(|a| {
+            scope.accesses.retain(|a| {
                 a.kind != AccessKind::Read || a.locks.iter().any(crate::is_effective_lock)
             });
+            let function = &mut self.functions[scope.index];
+            function.accesses = scope.accesses.drain(..).collect();
+            function.calls = scope.calls.drain(..).collect();
             scope.clear();
             self.spare_scopes.push(scope);
         }
@@ -1358,7 +1382,7 @@ impl<'a> Summarizer<'a> {
             }
             Stmt::With(w) => self.walk_with(w),
             Stmt::Try(t) => {
-                let first_access = self.func().accesses.len();
+                let first_access = self.scope().accesses.len();
                 self.walk_body(&t.body);
                 let checks = self.open_key_error_checks(t, first_access);
                 let after_body = self.scope().locks.clone();
@@ -1794,7 +1818,7 @@ impl<'a> Summarizer<'a> {
             text,
             second,
         };
-        self.func().accesses.push(access);
+        self.scope().accesses.push(access);
     }
 
     /// The read a written value relies on, when the read was made by an earlier statement of
@@ -2048,7 +2072,7 @@ impl<'a> Summarizer<'a> {
                 locks: scope.locks.clone(),
                 in_loop: !scope.loops.is_empty(),
             };
-            self.func().calls.push(site);
+            self.scope().calls.push(site);
         }
     }
 

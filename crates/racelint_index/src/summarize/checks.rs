@@ -266,7 +266,7 @@ impl Summarizer<'_> {
             text: check.text,
             second: Some(act),
         };
-        self.func().accesses.push(access);
+        self.scope().accesses.push(access);
     }
 
     /// Notes an access as the act of the open checks on the same state. `made` says how a
@@ -341,12 +341,14 @@ impl Summarizer<'_> {
             .last()
             .map(|s| s.locks.clone())
             .unwrap_or_default();
-        let reads: Vec<(Loc, TextRange, String)> =
-            self.functions[self.scopes.last().map_or(0, |s| s.index)].accesses[first_access..]
-                .iter()
-                .filter(|a| a.kind == AccessKind::Read && matches!(a.loc, Loc::Item(_)))
-                .map(|a| (a.loc.clone(), a.range, self.text(a.range).to_string()))
-                .collect();
+        let reads: Vec<(Loc, TextRange, String)> = self
+            .scopes
+            .last()
+            .map_or(&[][..], |s| &s.accesses[first_access..])
+            .iter()
+            .filter(|a| a.kind == AccessKind::Read && matches!(a.loc, Loc::Item(_)))
+            .map(|a| (a.loc.clone(), a.range, self.text(a.range).to_string()))
+            .collect();
         let n = reads.len();
         for (loc, range, text) in reads {
             self.scope().checks.push(ActiveCheck {
@@ -396,7 +398,7 @@ impl Summarizer<'_> {
             text: self.text(container.range()).to_string(),
             second: None,
         };
-        self.func().accesses.push(access);
+        self.scope().accesses.push(access);
     }
 
     /// The kind of a container mutation by method name.
