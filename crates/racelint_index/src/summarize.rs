@@ -213,6 +213,8 @@ struct FnScope<'a> {
     /// these vectors keep their capacity for the next function.
     calls: Vec<CallSite>,
     accesses: Vec<Access>,
+    /// How many enclosing `try` bodies of this function catch `KeyError`.
+    key_error_tries: usize,
 }
 
 impl FnScope<'_> {
@@ -246,6 +248,7 @@ impl FnScope<'_> {
             is_module,
             calls,
             accesses,
+            key_error_tries,
         } = self;
         *index = 0;
         qualname.clear();
@@ -273,6 +276,7 @@ impl FnScope<'_> {
         *is_module = false;
         calls.clear();
         accesses.clear();
+        *key_error_tries = 0;
     }
 }
 
@@ -1383,7 +1387,10 @@ impl<'a> Summarizer<'a> {
             Stmt::With(w) => self.walk_with(w),
             Stmt::Try(t) => {
                 let first_access = self.scope().accesses.len();
+                let catches_key_error = checks::catches_key_error(t);
+                self.scope().key_error_tries += usize::from(catches_key_error);
                 self.walk_body(&t.body);
+                self.scope().key_error_tries -= usize::from(catches_key_error);
                 let checks = self.open_key_error_checks(t, first_access);
                 let after_body = self.scope().locks.clone();
                 for ast::ExceptHandler::ExceptHandler(h) in &t.handlers {
@@ -1772,6 +1779,18 @@ impl<'a> Summarizer<'a> {
         })
     }
 
+    /// Whether a plain read recorded here would be used: it holds a lock (and stays in the
+    /// summary), a test of shared state is open (the read may be its act), or it sits in a
+    /// `try` body that catches `KeyError` (the read may be the test). Any other plain read
+    /// would be dropped unused when the function is summarized, so it is not even located.
+    fn reads_matter(&self) -> bool {
+        self.scopes.last().is_some_and(|scope| {
+            !scope.checks.is_empty()
+                || scope.key_error_tries > 0
+                || scope.locks.iter().any(crate::is_effective_lock)
+        })
+    }
+
     fn record(&mut self, loc: Loc, kind: AccessKind, target: &'a Expr) {
         self.record_made(loc, kind, target, None, None);
     }
@@ -1854,7 +1873,7 @@ impl<'a> Summarizer<'a> {
             Expr::Call(call) => self.walk_call(call),
             // A plain local has no location: `loc_of` says so as cheaply as asking first.
             Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_) => {
-                if let Some(loc) = self.loc_of(expr) {
+                if let Some(loc) = self.reads_matter().then(|| self.loc_of(expr)).flatten() {
                     if matches!(loc.root(), Loc::Global(_)) && !self.is_variable_path(&loc) {
                         // A function, class or module, not state.
                     } else {
@@ -2028,7 +2047,10 @@ impl<'a> Summarizer<'a> {
                             }
                         }
                     }
-                } else if let Some(loc) = self.loc_of(&a.value) {
+                } else if let Some(loc) = (mutator || self.reads_matter())
+                    .then(|| self.loc_of(&a.value))
+                    .flatten()
+                {
                     // The receiver is read (as `walk_expr` would record it), then perhaps
                     // mutated: its location is worked out once for both.
                     let variable = self.is_variable_path(&loc);

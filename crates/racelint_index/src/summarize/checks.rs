@@ -327,13 +327,7 @@ impl Summarizer<'_> {
 
     /// `try: ... d[k] ... except KeyError: d[k] = ...`: the read in the body is the test.
     pub(super) fn open_key_error_checks(&mut self, t: &ast::StmtTry, first_access: usize) -> usize {
-        let catches_key_error = t
-            .handlers
-            .iter()
-            .any(|ast::ExceptHandler::ExceptHandler(h)| {
-                h.type_.as_deref().is_some_and(names_key_error)
-            });
-        if !catches_key_error {
+        if !catches_key_error(t) {
             return 0;
         }
         let locks = self
@@ -435,4 +429,11 @@ pub(super) fn made_of(value: &Expr) -> Made {
         Expr::Call(_) | Expr::Await(_) => Made::Call,
         _ => Made::Other,
     }
+}
+
+/// Whether one of the `except` clauses of a `try` catches `KeyError`.
+pub(super) fn catches_key_error(t: &ast::StmtTry) -> bool {
+    t.handlers
+        .iter()
+        .any(|ast::ExceptHandler::ExceptHandler(h)| h.type_.as_deref().is_some_and(names_key_error))
 }
