@@ -2248,7 +2248,12 @@ impl<'a> Summarizer<'a> {
                 .iter()
                 .find(|k| k.arg.as_ref().is_some_and(|a| a.id.as_str() == name))
         };
-        let path = self.path_of(&call.func);
+        let path = match &*call.func {
+            // The path of `x.attr` ends with `attr`: when none of the paths looked for below
+            // can end that way, the receiver is not resolved at all (most method calls).
+            Expr::Attribute(a) if !self.spawn_path_may_end_with(a.attr.id.as_str()) => None,
+            func => self.path_of(func),
+        };
         // Only a constructor named like a server can start one (see `detect_server`).
         let server = path
             .as_deref()
@@ -2348,6 +2353,20 @@ impl<'a> Summarizer<'a> {
         };
         self.func().spawns.push(spawn);
         Some(role)
+    }
+
+    /// Whether a path [`Summarizer::detect_spawn`] looks for (a thread start, a configured
+    /// entry point, a server) can end with `last`.
+    fn spawn_path_may_end_with(&self, last: &str) -> bool {
+        matches!(
+            last,
+            "Thread" | "Timer" | "start_new_thread" | "start_new" | "to_thread"
+        ) || last.contains("Server")
+            || self
+                .options
+                .thread_entry_points
+                .iter()
+                .any(|e| e.rsplit('.').next() == Some(last))
     }
 
     /// `SomeServer(address, Handler)`: remembered so the linker can tell whether the server
