@@ -372,35 +372,36 @@ impl<'p> Linker<'p> {
         callee: &Callee,
         receiver: Receiver,
     ) -> Vec<(FnId, Receiver)> {
-        let call = self.resolve_call(from, callee, receiver);
-        call.callees.iter().map(|&f| (f, call.receiver)).collect()
+        let resolution = self.resolve_callee(from, callee);
+        let receiver = resolution.receiver(receiver);
+        resolution.callees.iter().map(|&f| (f, receiver)).collect()
     }
 
-    /// [`Linker::callees_with_receiver`], with the project class the callee's path names (if
-    /// it names one), and nothing allocated.
-    fn resolve_call(&self, from: FnId, callee: &Callee, receiver: Receiver) -> ResolvedCall {
+    /// What a callee of a function in `from.module` resolves to, whatever the receiver of
+    /// the call (it depends on the module, not on the function).
+    fn resolve_callee(&self, from: FnId, callee: &Callee) -> Resolution {
         match callee {
             // The path is resolved once, here, rather than again by `callees`.
             Callee::Path(p) => match self.target(p) {
                 // The object is shared state: a module global.
-                Target::External(_) => ResolvedCall {
+                Target::External(_) => Resolution {
                     class: None,
                     callees: self.instance_method(p).into_iter().collect(),
-                    receiver: Receiver::Shared,
+                    on_global_object: true,
                 },
-                target => ResolvedCall {
+                target => Resolution {
                     class: match target {
                         Target::Class(c) => Some(c),
                         _ => None,
                     },
                     callees: self.target_callees(&target),
-                    receiver,
+                    on_global_object: false,
                 },
             },
-            _ => ResolvedCall {
+            _ => Resolution {
                 class: None,
                 callees: self.few_callees(from, callee),
-                receiver,
+                on_global_object: false,
             },
         }
     }
@@ -446,56 +447,53 @@ impl<'p> Linker<'p> {
     /// finding the starts of thread subclasses needs, worked out here where every call is
     /// resolved anyway).
     pub(crate) fn call_graph(&self) -> (Vec<Vec<Vec<Edge>>>, Vec<Vec<ClassCall>>) {
-        // Many call sites name the same callee, mostly within one module (its own functions
-        // and methods): resolve each (callee, receiver) once per module. A small table per
-        // module, emptied but kept allocated from one module to the next, is faster to probe
-        // than one for the whole program. A `Function` callee is an index into its own
-        // module, so it is not cached.
-        type Known<'p> = FxHashMap<(&'p Callee, Receiver), ResolvedCall>;
+        // A module's call sites name each callee by its index in the module's table of
+        // callees: each is resolved once per module, on first use. The table of resolutions
+        // is emptied but kept allocated from one module to the next.
         let per_module: Vec<(Vec<Vec<Edge>>, Vec<ClassCall>)> = self
             .modules
             .par_iter()
             .enumerate()
-            .map_init(Known::default, |known, (mi, m)| {
+            .map_init(Vec::<Option<Resolution>>::new, |known, (mi, m)| {
                 known.clear();
+                known.resize(m.callees.len(), None);
                 let mut class_calls = Vec::new();
                 // Each function's edges are gathered here, then copied out at their exact
                 // size (no growing a vector per function).
                 let mut scratch: Vec<Edge> = Vec::new();
-                let edges =
-                    m.functions
-                        .iter()
-                        .enumerate()
-                        .map(|(fi, f)| {
-                            let from = FnId {
-                                module: mi as u32,
-                                func: fi as u32,
+                let edges = m
+                    .functions
+                    .iter()
+                    .enumerate()
+                    .map(|(fi, f)| {
+                        let from = FnId {
+                            module: mi as u32,
+                            func: fi as u32,
+                        };
+                        scratch.clear();
+                        for (ci, call) in f.calls.iter().enumerate() {
+                            let Some(callee) = m.callees.get(call.callee as usize) else {
+                                continue;
                             };
-                            scratch.clear();
-                            for (ci, call) in f.calls.iter().enumerate() {
-                                let resolved = if let Callee::Function(_) = call.callee {
-                                    self.resolve_call(from, &call.callee, call.receiver)
-                                } else {
-                                    *known.entry((&call.callee, call.receiver)).or_insert_with(
-                                        || self.resolve_call(from, &call.callee, call.receiver),
-                                    )
-                                };
-                                scratch.extend(resolved.callees.iter().map(|&to| Edge {
-                                    to,
+                            let resolved = *known[call.callee as usize]
+                                .get_or_insert_with(|| self.resolve_callee(from, callee));
+                            let receiver = resolved.receiver(call.receiver);
+                            scratch.extend(resolved.callees.iter().map(|&to| Edge {
+                                to,
+                                call: ci as u32,
+                                receiver,
+                            }));
+                            if let Some(class) = resolved.class {
+                                class_calls.push(ClassCall {
+                                    class,
+                                    func: fi as u32,
                                     call: ci as u32,
-                                    receiver: resolved.receiver,
-                                }));
-                                if let Some(class) = resolved.class {
-                                    class_calls.push(ClassCall {
-                                        class,
-                                        func: fi as u32,
-                                        call: ci as u32,
-                                    });
-                                }
+                                });
                             }
-                            scratch.to_vec()
-                        })
-                        .collect();
+                        }
+                        scratch.to_vec()
+                    })
+                    .collect();
                 (edges, class_calls)
             })
             .collect();
@@ -551,14 +549,25 @@ impl FromIterator<FnId> for Callees {
     }
 }
 
-/// What one call resolves to.
+/// What a callee resolves to, for any call of it from its module.
 #[derive(Clone, Copy)]
-struct ResolvedCall {
-    /// The project class the callee's path names (the call makes an instance).
+struct Resolution {
+    /// The project class the callee's path names (a call makes an instance).
     class: Option<ClassId>,
     callees: Callees,
-    /// How the callees' `self` relates to the caller's.
-    receiver: Receiver,
+    /// The callee is a method of an object held in a module global (`METRICS.observe`).
+    on_global_object: bool,
+}
+
+impl Resolution {
+    /// How the callees' `self` relates to the caller's, for a call with `receiver`.
+    fn receiver(&self, receiver: Receiver) -> Receiver {
+        if self.on_global_object {
+            Receiver::Shared
+        } else {
+            receiver
+        }
+    }
 }
 
 /// A call whose path names a project class: `Worker(...)`.

@@ -157,7 +157,9 @@ pub enum Callee {
 
 #[derive(Clone, Debug)]
 pub struct CallSite {
-    pub callee: Callee,
+    /// What is called: an index into the module's [`ModuleSummary::callees`] (a module
+    /// calls the same few hundred things from thousands of places).
+    pub callee: u32,
     pub receiver: Receiver,
     pub range: TextRange,
     /// Start of the statement containing the call (orders calls against thread starts).
@@ -258,6 +260,8 @@ pub struct ModuleSummary {
     pub imports: Vec<(String, String)>,
     /// Index 0 is the `<module>` pseudo-function holding module-level code.
     pub functions: Vec<FunctionSummary>,
+    /// Everything the module's call sites call, each once ([`CallSite::callee`] indexes it).
+    pub callees: Vec<Callee>,
     pub classes: Vec<ClassSummary>,
     /// Module-level names assigned a lock.
     pub lock_globals: Vec<(String, TextRange)>,
@@ -281,6 +285,7 @@ impl ModuleSummary {
             problem: Some(problem),
             imports: Vec::new(),
             functions: Vec::new(),
+            callees: Vec::new(),
             classes: Vec::new(),
             lock_globals: Vec::new(),
             thread_local_globals: Vec::new(),

@@ -75,8 +75,15 @@ pub fn summarize(
         functions,
         classes,
         module_scope,
+        callee_ids,
         ..
     } = s;
+    // Each callee back in the place its index gives it.
+    let mut callees: Vec<Option<Callee>> = (0..callee_ids.len()).map(|_| None).collect();
+    for (callee, id) in callee_ids {
+        callees[id as usize] = Some(callee);
+    }
+    let callees: Vec<Callee> = callees.into_iter().flatten().collect();
     let mut imports: Vec<(String, String)> = module_scope.imports.into_iter().collect();
     imports.sort();
     let mut instances: Vec<(String, String)> = module_scope
@@ -98,6 +105,7 @@ pub fn summarize(
         problem: None,
         imports,
         functions: exact_size(functions),
+        callees,
         classes: exact_size(classes),
         lock_globals: module_scope.lock_globals,
         thread_local_globals: module_scope.thread_local_globals.into_iter().collect(),
@@ -311,6 +319,8 @@ struct Summarizer<'a> {
     module_scope: ModuleScope,
     class_stack: Vec<ClassInfo>,
     scopes: Vec<FnScope<'a>>,
+    /// The index of each callee in the module's table of callees.
+    callee_ids: HashMap<Callee, u32>,
     /// Scopes of functions already summarized, emptied, for the next functions to reuse.
     spare_scopes: Vec<FnScope<'a>>,
     /// Dotted paths of the enclosing definitions (functions and classes).
@@ -340,6 +350,7 @@ impl<'a> Summarizer<'a> {
             module_scope: ModuleScope::default(),
             class_stack: Vec::new(),
             scopes: Vec::new(),
+            callee_ids: HashMap::default(),
             spare_scopes: Vec::new(),
             prefixes: Vec::new(),
             depth: 0,
@@ -2085,6 +2096,8 @@ impl<'a> Summarizer<'a> {
         }
         self.detect_join(call);
         if let Some((callee, receiver)) = self.callee_of(&call.func) {
+            let next = self.callee_ids.len() as u32;
+            let callee = *self.callee_ids.entry(callee).or_insert(next);
             let scope = self.scopes.last().expect("scope");
             let site = CallSite {
                 callee,

@@ -232,10 +232,13 @@ pub fn explain(analysis: &Analysis<'_>, race: &Race) -> Explanation {
         if let Some(ci) = call {
             let summary = analysis.linker.function(*step);
             let site = &summary.calls[*ci as usize];
-            let callee = match &site.callee {
-                Callee::Path(p) => p.rsplit('.').next().unwrap_or(p).to_string(),
-                Callee::Method { name, .. } => name.clone(),
-                Callee::Function(_) => "<lambda>".into(),
+            let callee = analysis.linker.modules[step.module as usize]
+                .callees
+                .get(site.callee as usize);
+            let callee = match callee {
+                Some(Callee::Path(p)) => p.rsplit('.').next().unwrap_or(p).to_string(),
+                Some(Callee::Method { name, .. }) => name.clone(),
+                Some(Callee::Function(_)) | None => "<lambda>".into(),
             };
             related.push((
                 step.module,
