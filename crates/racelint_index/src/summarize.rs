@@ -389,9 +389,8 @@ impl<'a> Summarizer<'a> {
         base
     }
 
-    /// The names an import statement binds, with their dotted targets.
-    /// The local name each alias of an import binds (borrowed from the tree) and the dotted
-    /// path it names.
+    /// The names an import statement binds (borrowed from the tree), with their dotted
+    /// targets.
     fn import_bindings(&self, stmt: &'a Stmt) -> Vec<(&'a str, String)> {
         match stmt {
             Stmt::Import(ast::StmtImport { names, .. }) => names
