@@ -2075,7 +2075,18 @@ impl<'a> Summarizer<'a> {
             Expr::Name(_) => {}
             other => self.walk_expr(other),
         }
-        let spawned = self.detect_spawn(call);
+        // A plain name called is resolved once, for the three questions below (walking the
+        // arguments cannot change what it resolves to).
+        let name_path: Option<(String, bool)> = match &*call.func {
+            Expr::Name(n) => match self.resolve_name(n.id.as_str()) {
+                NameRes::Path(p) => Some((p.to_owned(), true)),
+                NameRes::Variable(p) => Some((p.to_owned(), false)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let name = name_path.as_ref().map(|(p, _)| p.as_str());
+        let spawned = self.detect_spawn(call, name);
         for (i, arg) in call.arguments.args.iter().enumerate() {
             if spawned == Some(ArgRole::Positional(i)) {
                 continue;
@@ -2093,8 +2104,15 @@ impl<'a> Summarizer<'a> {
             }
             self.walk_expr(&kw.value);
         }
-        self.detect_join(call);
-        if let Some((callee, receiver)) = self.callee_of(&call.func) {
+        self.detect_join(call, name);
+        let callee = match &*call.func {
+            // A module-level variable called is not a definition to link to.
+            Expr::Name(_) => name_path
+                .filter(|(_, is_path)| *is_path)
+                .map(|(p, _)| (Callee::Path(p), Receiver::None)),
+            func => self.callee_of(func),
+        };
+        if let Some((callee, receiver)) = callee {
             let next = self.callee_ids.len() as u32;
             let callee = *self.callee_ids.entry(callee).or_insert(next);
             let scope = self.scopes.last().expect("scope");
@@ -2253,7 +2271,12 @@ impl<'a> Summarizer<'a> {
         }
     }
 
-    fn detect_spawn(&mut self, call: &'a ast::ExprCall) -> Option<ArgRole> {
+    /// `name_path` is what the called expression resolves to when it is a plain name.
+    fn detect_spawn(
+        &mut self,
+        call: &'a ast::ExprCall,
+        name_path: Option<&str>,
+    ) -> Option<ArgRole> {
         let args = &call.arguments;
         let keyword = |name: &str| {
             args.keywords
@@ -2264,6 +2287,7 @@ impl<'a> Summarizer<'a> {
             // The path of `x.attr` ends with `attr`: when none of the paths looked for below
             // can end that way, the receiver is not resolved at all (most method calls).
             Expr::Attribute(a) if !self.spawn_path_may_end_with(a.attr.id.as_str()) => None,
+            Expr::Name(_) => name_path.map(Cow::Borrowed),
             func => self.path_of(func),
         };
         // Only a constructor named like a server can start one (see `detect_server`).
@@ -2410,9 +2434,12 @@ impl<'a> Summarizer<'a> {
         None
     }
 
-    fn detect_join(&mut self, call: &'a ast::ExprCall) {
+    /// `name_path` is what the called expression resolves to when it is a plain name.
+    fn detect_join(&mut self, call: &'a ast::ExprCall, name_path: Option<&str>) {
         let Expr::Attribute(a) = &*call.func else {
-            if let Some(p) = self.path_of(&call.func) {
+            // Only a plain name can resolve to a path here (`path_of` of anything else that
+            // is not an attribute is nothing).
+            if let Some(p) = name_path {
                 if p == "concurrent.futures.wait" {
                     let end = self
                         .scopes
