@@ -438,14 +438,9 @@ impl<'p> Linker<'p> {
         }
     }
 
-    /// The call graph: resolved edges of every function.
-    pub fn edges(&self) -> Vec<Vec<Vec<Edge>>> {
-        self.call_graph().0
-    }
-
-    /// The call graph, and per module the calls whose path names a project class (what
-    /// finding the starts of thread subclasses needs, worked out here where every call is
-    /// resolved anyway).
+    /// The call graph (the resolved edges of every function), and per module the calls
+    /// whose path names a project class (what finding the starts of thread subclasses
+    /// needs, worked out here where every call is resolved anyway).
     pub(crate) fn call_graph(&self) -> (Vec<Vec<Vec<Edge>>>, Vec<Vec<ClassCall>>) {
         // A module's call sites name each callee by its index in the module's table of
         // callees: each is resolved once per module, on first use. The table of resolutions
