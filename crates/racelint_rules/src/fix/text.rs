@@ -32,10 +32,8 @@ impl<'a> Text<'a> {
                         unit = Some(text.to_string());
                     }
                 }
-                TokenKind::String => {
-                    if has_line_break(&src[token.range()]) {
-                        protected.push(token.range());
-                    }
+                TokenKind::String if has_line_break(&src[token.range()]) => {
+                    protected.push(token.range());
                 }
                 TokenKind::FStringStart | TokenKind::TStringStart => open.push(token.start()),
                 TokenKind::FStringEnd | TokenKind::TStringEnd => {

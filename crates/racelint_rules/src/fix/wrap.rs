@@ -54,12 +54,17 @@ pub(crate) fn wrap(text: &Text<'_>, located: &Located<'_>, lock: &str) -> Option
         let ind = text.indentation(body[group_first].start()).to_string();
         (ind, body[group_first].start(), String::new())
     };
-    for i in group_first..=group_last {
+    for (i, node) in body
+        .iter()
+        .enumerate()
+        .take(group_last + 1)
+        .skip(group_first)
+    {
         let covered = (first..=last).contains(&i);
         let stmt = if covered {
-            text.reindent(body[i].range())
+            text.reindent(node.range())
         } else {
-            text.slice(body[i].range()).to_string()
+            text.slice(node.range()).to_string()
         };
         if i == first {
             if i != group_first {
