@@ -2538,6 +2538,14 @@ fn declare_locals<'a>(body: &'a [Stmt], scope: &mut FnScope<'a>, walrus: &[TextS
         fn bind(&mut self, name: &'a str) {
             self.locals.insert(name);
         }
+
+        /// Whether one of the `:=` offsets lies in `range`.
+        fn walrus_in(&self, range: TextRange) -> bool {
+            let first_after = self.walrus.partition_point(|w| *w < range.start());
+            self.walrus
+                .get(first_after)
+                .is_some_and(|w| *w < range.end())
+        }
     }
     impl<'a> Visitor<'a> for Binder<'_, 'a> {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
@@ -2592,16 +2600,14 @@ fn declare_locals<'a>(body: &'a [Stmt], scope: &mut FnScope<'a>, walrus: &[TextS
             for n in names {
                 self.bind(n);
             }
-            visitor::walk_stmt(self, stmt);
+            // A simple statement holds no statements: only a `:=` in its expressions could
+            // bind more.
+            if is_compound(stmt) || self.walrus_in(stmt.range()) {
+                visitor::walk_stmt(self, stmt);
+            }
         }
         fn visit_expr(&mut self, expr: &'a Expr) {
-            let range = expr.range();
-            let first_after = self.walrus.partition_point(|w| *w < range.start());
-            if self
-                .walrus
-                .get(first_after)
-                .is_none_or(|w| *w >= range.end())
-            {
+            if !self.walrus_in(expr.range()) {
                 return;
             }
             match expr {
