@@ -161,6 +161,26 @@ fn exact_size<T>(mut items: Vec<T>) -> Vec<T> {
     exact
 }
 
+/// The paths whose call starts a thread, as [`Summarizer::detect_spawn`] matches them.
+const THREAD_START_PATHS: &[&str] = &[
+    "threading.Thread",
+    "threading.Timer",
+    "_thread.start_new_thread",
+    "_thread.start_new",
+    "thread.start_new_thread",
+    "asyncio.to_thread",
+    "asyncio.threads.to_thread",
+];
+
+/// Whether `last` is the last part of one of [`THREAD_START_PATHS`] (spelled out: this is
+/// asked for every method call; a test keeps the two lists in step).
+fn ends_a_thread_start_path(last: &str) -> bool {
+    matches!(
+        last,
+        "Thread" | "Timer" | "start_new_thread" | "start_new" | "to_thread"
+    )
+}
+
 /// `base.attr` in one allocation.
 fn dotted(base: &str, attr: &str) -> String {
     let mut path = String::with_capacity(base.len() + 1 + attr.len());
@@ -2377,6 +2397,20 @@ impl<'a> Summarizer<'a> {
             }
             _ => return self.detect_server(call, server),
         };
+        // The shortcut at the top skips resolving `x.attr(...)` unless `attr` can end one of
+        // these paths: an arm added above must be listed there too.
+        debug_assert!(
+            !matches!(
+                kind,
+                SpawnKind::Thread
+                    | SpawnKind::Timer
+                    | SpawnKind::StartNewThread
+                    | SpawnKind::ToThread
+            ) || path
+                .as_deref()
+                .is_some_and(|p| THREAD_START_PATHS.contains(&p)),
+            "{path:?} starts a thread but is missing from THREAD_START_PATHS"
+        );
         let (callee, receiver) = self.target_of(target)?;
         let scope = self.scopes.last().expect("scope");
         let spawn = Spawn {
@@ -2394,10 +2428,8 @@ impl<'a> Summarizer<'a> {
     /// Whether a path [`Summarizer::detect_spawn`] looks for (a thread start, a configured
     /// entry point, a server) can end with `last`.
     fn spawn_path_may_end_with(&self, last: &str) -> bool {
-        matches!(
-            last,
-            "Thread" | "Timer" | "start_new_thread" | "start_new" | "to_thread"
-        ) || last.contains("Server")
+        ends_a_thread_start_path(last)
+            || last.contains("Server")
             || self
                 .options
                 .thread_entry_points
@@ -2818,4 +2850,18 @@ fn extra_locks(now: &[HeldLock], before: &[HeldLock]) -> Vec<HeldLock> {
         .filter(|l| !before.iter().any(|b| b.loc == l.loc))
         .cloned()
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_thread_start_path_ends_in_a_recognized_name() {
+        for path in THREAD_START_PATHS {
+            let last = path.rsplit('.').next().unwrap_or(path);
+            assert!(ends_a_thread_start_path(last), "{path}");
+        }
+        assert!(!ends_a_thread_start_path("append"));
+    }
 }
