@@ -216,7 +216,8 @@ struct FnScope<'a> {
     nested: HashMap<&'a str, String>,
     /// Locals known to hold something: executors, locks, aliases of shared state.
     holds: HashMap<&'a str, Holds>,
-    aliases: HashMap<&'a str, Loc>,
+    /// Each with the expression it was read from (`close = self._close`), to spell it.
+    aliases: HashMap<&'a str, (Loc, String)>,
     /// Locals holding a value read from shared state: for reads and writes split over
     /// statements (`n = self.n` … `self.n = n + 1`).
     snapshots: HashMap<&'a str, Snapshot>,
@@ -382,6 +383,33 @@ impl<'a> Summarizer<'a> {
 
     fn text(&self, range: TextRange) -> &'a str {
         self.source.get(range.to_std_range()).unwrap_or("")
+    }
+
+    /// An expression as the state it stands for is written: through a local that holds
+    /// shared state (`close = self._close`), `close` is spelled `self._close` and `c[k]` (after
+    /// `c = self.cache`) `self.cache[k]`. Anything else as written.
+    fn spelling(&self, expr: &Expr) -> Cow<'a, str> {
+        let mut root = expr;
+        while let Expr::Attribute(ast::ExprAttribute { value, .. })
+        | Expr::Subscript(ast::ExprSubscript { value, .. }) = root
+        {
+            root = value;
+        }
+        let written = self.text(expr.range());
+        let Expr::Name(name) = root else {
+            return Cow::Borrowed(written);
+        };
+        match self
+            .scopes
+            .last()
+            .and_then(|scope| scope.aliases.get(name.id.as_str()))
+        {
+            Some((_, spelled)) => {
+                let rest = TextRange::new(name.range.end(), expr.range().end());
+                Cow::Owned(format!("{spelled}{}", self.text(rest)))
+            }
+            None => Cow::Borrowed(written),
+        }
     }
 
     // ----- imports ------------------------------------------------------------------------
@@ -1132,7 +1160,7 @@ impl<'a> Summarizer<'a> {
                             .contains_key(id)
                             .then(|| self.global_loc(id));
                     }
-                    if let Some(alias) = scope.aliases.get(id) {
+                    if let Some((alias, _)) = scope.aliases.get(id) {
                         return Some(alias.clone());
                     }
                 }
@@ -1520,7 +1548,7 @@ impl<'a> Summarizer<'a> {
 
     /// The lock an expression denotes, if it looks like one.
     fn lock_of(&self, expr: &'a Expr) -> Option<HeldLock> {
-        let text = self.text(expr.range()).to_string();
+        let text = self.spelling(expr).into_owned();
         let known = matches!(self.holds_of(expr), Some(Holds::Lock));
         let fresh = matches!(expr, Expr::Call(c) if self.path_of(&c.func).is_some_and(|p| is_lock_factory(&p, &self.options.lock_factories)));
         let named = match expr {
@@ -1538,7 +1566,7 @@ impl<'a> Summarizer<'a> {
             match expr {
                 Expr::Name(n) if self.is_local_name(n.id.as_str()) => {
                     let scope = self.scopes.last()?;
-                    if let Some(alias) = scope.aliases.get(n.id.as_str()) {
+                    if let Some((alias, _)) = scope.aliases.get(n.id.as_str()) {
                         alias.clone()
                     } else if scope.params.contains(n.id.as_str()) {
                         Loc::Param {
@@ -1581,7 +1609,7 @@ impl<'a> Summarizer<'a> {
         };
         Some(HeldLock {
             loc: Loc::Via(Box::new(callee)),
-            text: self.text(expr.range()).to_string(),
+            text: self.spelling(expr).into_owned(),
             range: expr.range(),
         })
     }
@@ -1714,7 +1742,9 @@ impl<'a> Summarizer<'a> {
                     _ => None,
                 });
                 let alias = value.and_then(|v| match v {
-                    Expr::Name(_) | Expr::Attribute(_) => self.loc_of(v),
+                    Expr::Name(_) | Expr::Attribute(_) => self
+                        .loc_of(v)
+                        .map(|loc| (loc, self.spelling(v).into_owned())),
                     _ => None,
                 });
                 let snapshot =
@@ -1839,7 +1869,7 @@ impl<'a> Summarizer<'a> {
         if kind == AccessKind::Write && !matches!(loc, Loc::Item(_)) {
             // `items = self.items; self.items = []`: the local now holds a detached object.
             if let Some(scope) = self.scopes.last_mut() {
-                scope.aliases.retain(|_, aliased| aliased != &loc);
+                scope.aliases.retain(|_, (aliased, _)| aliased != &loc);
             }
         }
         let scope = self.scopes.last().expect("scope");
@@ -1847,7 +1877,7 @@ impl<'a> Summarizer<'a> {
         // `finish_scope`): until then only its range is used, so its text is not copied.
         let kept = kind != AccessKind::Read || scope.locks.iter().any(crate::is_effective_lock);
         let text = if kept {
-            self.text(target.range()).to_string()
+            self.spelling(target).into_owned()
         } else {
             String::new()
         };

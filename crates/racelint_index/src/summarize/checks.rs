@@ -65,7 +65,7 @@ impl Summarizer<'_> {
         negated: bool,
         out: &mut Vec<(Loc, Shape, TextRange, String)>,
     ) {
-        let text = |e: &Expr| self.text(e.range()).to_string();
+        let text = |e: &Expr| self.spelling(e).into_owned();
         match test {
             Expr::BoolOp(b) => {
                 for v in &b.values {
@@ -159,14 +159,14 @@ impl Summarizer<'_> {
             Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_) => {
                 let loc = self.loc_of(expr)?;
                 self.is_variable_path(&loc)
-                    .then(|| (loc, self.text(expr.range()).to_string()))
+                    .then(|| (loc, self.spelling(expr).into_owned()))
             }
             Expr::Call(call)
                 if is_builtin(self, &call.func, "len") && call.arguments.args.len() == 1 =>
             {
                 let arg = &call.arguments.args[0];
                 let loc = self.loc_of(arg)?;
-                Some((Loc::Item(Box::new(loc)), self.text(arg.range()).to_string()))
+                Some((Loc::Item(Box::new(loc)), self.spelling(arg).into_owned()))
             }
             _ => None,
         }
@@ -389,7 +389,7 @@ impl Summarizer<'_> {
             range: iter.range(),
             stmt,
             locks,
-            text: self.text(container.range()).to_string(),
+            text: self.spelling(container).into_owned(),
             second: None,
         };
         self.scope().accesses.push(access);

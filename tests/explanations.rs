@@ -1,0 +1,147 @@
+//! What a diagnostic says: the state it names, the thread entry and the call path it gives,
+//! and the lock it points to. The fixtures pin which lines are reported; these tests pin
+//! the words users read.
+
+mod common;
+
+use std::path::PathBuf;
+
+use racelint_diagnostics::Diagnostic;
+use racelint_linter::{check_paths, Settings};
+
+fn check(root: PathBuf) -> Vec<Diagnostic> {
+    check_paths(&[root], &Settings::new())
+        .expect("the check runs")
+        .diagnostics
+}
+
+fn described(d: &Diagnostic) -> String {
+    let related: Vec<&str> = d.related.iter().map(|r| r.message.as_str()).collect();
+    format!(
+        "{} {}\nlabel: {}\nrelated: {related:?}\nnotes: {:?}\nfix: {:?}",
+        d.code,
+        d.message,
+        d.label,
+        d.notes,
+        d.fix.as_ref().map(|f| &f.message)
+    )
+}
+
+/// State read into a local (`cache = self.cache`, `lock = self._lock`) is named as the
+/// attribute, never as the local: the local means nothing in another method, and a fix or a
+/// hint that said `with lock:` there would not even run.
+#[test]
+fn state_and_locks_read_into_locals_are_named_as_written_at_the_source() {
+    let dir = common::project(&[(
+        "counter.py",
+        "\
+import threading
+
+
+class Counter:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.n = 0
+        self.cache = {}
+
+    def locked(self):
+        lock = self._lock
+        with lock:
+            self.n += 1
+
+    def bump(self):
+        self.n += 1
+
+    def remember(self, k):
+        cache = self.cache
+        if k not in cache:
+            cache[k] = 1
+
+    def close(self):
+        close = self._close
+        if close:
+            self._close = None
+            close()
+",
+    )]);
+    let diagnostics = check(dir.path().to_path_buf());
+    let all: Vec<String> = diagnostics.iter().map(described).collect();
+    let all = all.join("\n\n");
+    let find = |code: &str, line: u32| {
+        diagnostics
+            .iter()
+            .find(|d| d.code == code && d.span.start.line == line)
+            .unwrap_or_else(|| panic!("no {code} on line {line} in:\n{all}"))
+    };
+
+    let bump = described(find("RL101", 16));
+    assert!(
+        bump.contains("`self._lock` guards `self.n` here"),
+        "the lock is named as the attribute:\n{bump}"
+    );
+    assert!(
+        bump.contains("hold `self._lock` around this update"),
+        "{bump}"
+    );
+    assert!(!bump.contains("`lock`"), "the local leaks into:\n{bump}");
+
+    let remember = described(find("RL201", 20));
+    assert!(
+        remember.contains("an item of instance attribute `self.cache` of `Counter`"),
+        "the container is named as the attribute:\n{remember}"
+    );
+
+    let close = described(find("RL201", 25));
+    assert!(
+        close.contains("instance attribute `self._close` of `Counter`"),
+        "the tested local is named as the attribute it holds:\n{close}"
+    );
+    assert_eq!(diagnostics.len(), 3, "{all}");
+}
+
+/// The shipped demo: each finding names the state, the function a thread runs, where that
+/// thread is started (in another file) and the calls from there to the statement.
+#[test]
+fn demo_findings_name_the_entry_the_start_site_and_the_call_path() {
+    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    let diagnostics = check(demo);
+    let lazy = diagnostics
+        .iter()
+        .find(|d| d.code == "RL202")
+        .expect("the demo has a lazy initialization");
+    let text = described(lazy);
+    assert!(
+        lazy.message
+            .starts_with("lazy initialization of an item of module global `_thumbnails`"),
+        "{text}"
+    );
+    assert!(
+        lazy.message
+            .ends_with("`_one` runs in several threads at once"),
+        "{text}"
+    );
+    assert!(
+        lazy.notes
+            .iter()
+            .any(|n| n == "call path: prerender → _one → thumbnail"),
+        "{text}"
+    );
+    assert!(
+        lazy.notes
+            .iter()
+            .any(|n| n.starts_with("evidence: thread start")),
+        "{text}"
+    );
+    let start = lazy
+        .related
+        .iter()
+        .find(|r| r.message.starts_with("`_one` is started here"))
+        .unwrap_or_else(|| panic!("no thread start among the related spans:\n{text}"));
+    assert!(start.span.path.ends_with("thumbs/batch.py"), "{text}");
+    assert!(
+        lazy.related
+            .iter()
+            .any(|r| r.message == "`_one` calls `thumbnail` here"),
+        "{text}"
+    );
+}
