@@ -125,7 +125,8 @@ fn every_fixture_reports_exactly_what_it_expects() {
                 }
             }
         }
-        let report = check_paths(&[project.clone()], &Settings::new()).expect("fixture check runs");
+        let report = check_paths(std::slice::from_ref(project), &Settings::new())
+            .expect("fixture check runs");
         let mut actual: BTreeMap<(PathBuf, u32), Vec<(String, String)>> = BTreeMap::new();
         for d in &report.diagnostics {
             actual

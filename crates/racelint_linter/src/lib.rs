@@ -126,10 +126,14 @@ fn summarize_unsynchronized(
 
 /// The files to check, the rest of their project read as context (when
 /// `settings.project_context` asks for it), and what discovery warned about.
+type WithContext = (Vec<PathBuf>, Vec<PathBuf>, Vec<String>);
+
+/// Discovers the files to check and, when asked, the rest of their project (see
+/// [`WithContext`]).
 pub(crate) fn discover_with_context(
     paths: &[PathBuf],
     settings: &Settings,
-) -> Result<(Vec<PathBuf>, Vec<PathBuf>, Vec<String>), String> {
+) -> Result<WithContext, String> {
     let Discovery {
         files,
         mut warnings,
