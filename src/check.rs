@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use codespan_reporting::term::termcolor::{ColorChoice, NoColor, StandardStream, WriteColor};
 use racelint_diagnostics::{render, Diagnostic};
-use racelint_linter::{check_paths, Report, Settings};
+use racelint_linter::{check_paths_keeping_summaries, Report, Settings};
 
 use crate::cli::{CheckArgs, OutputFormat};
 
@@ -21,7 +21,10 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     if crate::fix::requested(&args) {
         return crate::fix::run(args, &paths, &settings);
     }
-    let report = check_paths(&paths, &settings)?;
+    let (report, summaries) = check_paths_keeping_summaries(&paths, &settings)?;
+    // The process ends once the report is written: freeing every summary first would only
+    // make it end later.
+    summaries.leave_to_exit();
     for warning in &report.warnings {
         eprintln!("racelint: warning: {warning}");
     }

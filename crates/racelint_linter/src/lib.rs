@@ -150,6 +150,36 @@ pub(crate) fn discover_with_context(
 
 /// Checks files and directories from disk.
 pub fn check_paths(paths: &[PathBuf], settings: &Settings) -> Result<Report, String> {
+    check_paths_keeping_summaries(paths, settings).map(|(report, _summaries)| report)
+}
+
+/// The summaries of every file a check read, handed back by
+/// [`check_paths_keeping_summaries`]. Dropping them frees them on the pool (a project's
+/// summaries are about a million small allocations: freeing them takes as long as the
+/// rules); a process about to exit can [`Summaries::leave_to_exit`] instead.
+pub struct Summaries(Vec<ModuleSummary>);
+
+impl Summaries {
+    /// Never frees the summaries: for a process that exits next, where the system takes
+    /// the memory back at once.
+    pub fn leave_to_exit(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Summaries {
+    fn drop(&mut self) {
+        let summaries = std::mem::take(&mut self.0);
+        pool().install(|| summaries.into_par_iter().for_each(drop));
+    }
+}
+
+/// [`check_paths`], handing back the summaries instead of freeing them, so that the caller
+/// decides when (and whether) that work is done.
+pub fn check_paths_keeping_summaries(
+    paths: &[PathBuf],
+    settings: &Settings,
+) -> Result<(Report, Summaries), String> {
     let (files, context, warnings) = discover_with_context(paths, settings)?;
     let all: Vec<&PathBuf> = files.iter().chain(context.iter()).collect();
     let summaries: Vec<ModuleSummary> = pool().install(|| {
@@ -160,14 +190,13 @@ pub fn check_paths(paths: &[PathBuf], settings: &Settings) -> Result<Report, Str
     let report_on: Vec<u32> = (0..files.len() as u32).collect();
     let report_on = (!context.is_empty()).then_some(report_on.as_slice());
     let linted = lint_summaries_with_suppressed(&summaries, report_on, settings, &display_text);
-    // Freeing a whole project's summaries takes as long as the rules: do it on the pool.
-    pool().install(|| summaries.into_par_iter().for_each(drop));
-    Ok(Report {
+    let report = Report {
         diagnostics: linted.diagnostics,
         files_checked: files.len(),
         warnings,
         suppressed: linted.suppressed,
-    })
+    };
+    Ok((report, Summaries(summaries)))
 }
 
 /// Analyses summaries together and returns the diagnostics of the modules in `report_on`
