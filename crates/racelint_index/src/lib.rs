@@ -203,7 +203,6 @@ pub struct FunctionSummary {
     /// The name of the `def` (or the lambda, or the whole module for `<module>`).
     pub name_range: TextRange,
     pub range: TextRange,
-    pub params: Vec<String>,
     /// Resolved dotted paths of decorators (`functools.cache`, `contextlib.contextmanager`).
     pub decorators: Vec<String>,
     pub calls: Vec<CallSite>,

@@ -669,7 +669,6 @@ impl<'a> Summarizer<'a> {
             TextRange::empty(TextSize::default()),
             range,
             Vec::new(),
-            Vec::new(),
         );
         let mut scope = self.new_scope(
             index,
@@ -687,7 +686,6 @@ impl<'a> Summarizer<'a> {
         self.finish_scope();
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn new_function(
         &mut self,
         qualname: String,
@@ -695,7 +693,6 @@ impl<'a> Summarizer<'a> {
         class: Option<usize>,
         name_range: TextRange,
         range: TextRange,
-        params: Vec<String>,
         decorators: Vec<String>,
     ) -> usize {
         self.functions.push(FunctionSummary {
@@ -704,7 +701,6 @@ impl<'a> Summarizer<'a> {
             class,
             name_range,
             range,
-            params,
             decorators,
             calls: Vec::new(),
             accesses: Vec::new(),
@@ -764,11 +760,6 @@ impl<'a> Summarizer<'a> {
         }
         let qualname = dotted(self.current_prefix(), f.name.id.as_str());
         let decorators = self.decorator_paths(&f.decorator_list);
-        let params: Vec<String> = f
-            .parameters
-            .iter_non_variadic_params()
-            .map(|p| p.parameter.name.id.as_str().to_owned())
-            .collect();
         let is_static = decorators.iter().any(|d| d.ends_with("staticmethod"));
         let is_classmethod = decorators.iter().any(|d| d.ends_with("classmethod"));
         let first = f
@@ -792,7 +783,6 @@ impl<'a> Summarizer<'a> {
             in_class,
             f.name.range,
             f.range,
-            params,
             decorators,
         );
         if let Some(scope) = self.scopes.last_mut() {
@@ -2068,14 +2058,12 @@ impl<'a> Summarizer<'a> {
             .iter()
             .flat_map(|p| p.iter().map(|p| p.name().id.as_str()))
             .collect();
-        let params: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
         let index = self.new_function(
             qualname.clone(),
             "<lambda>".into(),
             None,
             l.range,
             l.range,
-            params,
             Vec::new(),
         );
         let mut scope = self.new_scope(index, qualname.clone(), None, None, None, names);
