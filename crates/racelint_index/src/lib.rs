@@ -264,10 +264,6 @@ pub struct ModuleSummary {
     pub classes: Vec<ClassSummary>,
     /// Module-level names assigned a lock.
     pub lock_globals: Vec<(String, TextRange)>,
-    /// Module-level names holding `threading.local()` objects.
-    pub thread_local_globals: Vec<String>,
-    /// Module-level variables (assigned at module level; not functions, classes or imports).
-    pub variables: Vec<String>,
     /// Module-level variables holding an instance made by calling a class: name and the
     /// class's dotted path (`METRICS = Metrics()`).
     pub instances: Vec<(String, String)>,
@@ -287,8 +283,6 @@ impl ModuleSummary {
             callees: Vec::new(),
             classes: Vec::new(),
             lock_globals: Vec::new(),
-            thread_local_globals: Vec::new(),
-            variables: Vec::new(),
             instances: Vec::new(),
         }
     }

@@ -95,8 +95,6 @@ pub fn summarize(
         })
         .collect();
     instances.sort();
-    let mut variables: Vec<String> = module_scope.variables.into_keys().collect();
-    variables.sort();
     ModuleSummary {
         path,
         module,
@@ -108,8 +106,6 @@ pub fn summarize(
         callees,
         classes: exact_size(classes),
         lock_globals: module_scope.lock_globals,
-        thread_local_globals: module_scope.thread_local_globals.into_iter().collect(),
-        variables,
         instances,
     }
 }
