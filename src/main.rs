@@ -2,7 +2,7 @@
 
 /// glibc's allocator spends a quarter of a run in malloc and free on many threads.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: racelint_alloc::Allocator = racelint_alloc::Allocator;
 
 mod check;
 mod cli;

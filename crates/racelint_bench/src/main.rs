@@ -15,7 +15,7 @@
 
 /// glibc's allocator spends a quarter of a run in malloc and free on many threads.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: racelint_alloc::Allocator = racelint_alloc::Allocator;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -345,7 +345,7 @@ fn parse_only(paths: &[PathBuf], settings: &Settings) -> (usize, usize) {
                 };
                 let options = ParseOptions::from(PySourceType::Python)
                     .with_target_version(PythonVersion::PY314);
-                let parsed = parse_unchecked(&source.text, options);
+                let parsed = racelint_alloc::trees(|| parse_unchecked(&source.text, options));
                 usize::from(!parsed.errors().is_empty())
             })
             .sum()

@@ -54,7 +54,7 @@ pub fn summarize(
     }
     let parse_options =
         ParseOptions::from(PySourceType::Python).with_target_version(PythonVersion::PY314);
-    let parsed = parse_unchecked(source, parse_options);
+    let parsed = racelint_alloc::trees(|| parse_unchecked(source, parse_options));
     let syntax_errors = parsed
         .errors()
         .iter()
