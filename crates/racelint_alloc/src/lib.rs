@@ -49,7 +49,9 @@ fn tree_heap() -> Option<*mut mi::mi_heap_t> {
     TREE_HEAP.with(|slot| {
         let mut heap = slot.get();
         if heap.is_null() {
-            // SAFETY: makes a heap owned by this thread; it is never deleted.
+            // SAFETY: makes a heap owned by this thread. It lives as long as the thread:
+            // mimalloc deletes a thread's heaps as the thread ends, moving the blocks still
+            // in use to the thread's main heap.
             heap = unsafe { mi::mi_heap_new() };
             slot.set(heap);
         }
