@@ -28,6 +28,7 @@ use racelint_linter::{
     Report, Settings,
 };
 use rayon::prelude::*;
+use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{PySourceType, PythonVersion};
 use ruff_python_parser::{parse_unchecked, ParseOptions};
 
@@ -41,7 +42,8 @@ usage: racelint_bench [PATH ...] [--runs N] [--stages]
   PATH        files or directories to use (default: the standard library of `python3`)
   --runs N    timed runs of each phase; the best is reported (default: 3)
   --stages    also time the stages of one full check (summaries, analysis, rules,
-              diagnostics) to see where the time goes
+              diagnostics) to see where the time goes, and what a walk that does
+              nothing but visit every node would cost
   -h, --help  print this help";
 
 struct Args {
@@ -297,6 +299,15 @@ fn stage_breakdown(paths: &[PathBuf], settings: &Settings) -> Result<(), String>
         "so diagnostics + sorting take about",
         seconds(lint.saturating_sub(analysis_and_rules)),
     );
+    let (parse, visit, nodes) = traversal_floor(paths, settings);
+    println!("what reaching every node costs (best of 3, wall clock):");
+    println!("  {:<36} {:>10}", "read + parse", seconds(parse));
+    println!(
+        "  {:<36} {:>10}   ({} statements and expressions)",
+        "read + parse + visit every node",
+        seconds(visit),
+        group(nodes as u64)
+    );
     Ok(())
 }
 
@@ -332,6 +343,15 @@ impl Laps {
 /// The floor: discover, read and parse every file in parallel, dropping each tree. Returns
 /// the number of files and how many had syntax errors.
 fn parse_only(paths: &[PathBuf], settings: &Settings) -> (usize, usize) {
+    parse_and(paths, settings, |_| {})
+}
+
+/// [`parse_only`], handing each tree to `look` before it is dropped.
+fn parse_and(
+    paths: &[PathBuf],
+    settings: &Settings,
+    look: impl Fn(&ruff_python_ast::Mod) + Sync,
+) -> (usize, usize) {
     let files = match discover(paths, settings) {
         Ok(discovery) => discovery.files,
         Err(_) => return (0, 0),
@@ -346,11 +366,58 @@ fn parse_only(paths: &[PathBuf], settings: &Settings) -> (usize, usize) {
                 let options = ParseOptions::from(PySourceType::Python)
                     .with_target_version(PythonVersion::PY314);
                 let parsed = racelint_alloc::trees(|| parse_unchecked(&source.text, options));
+                look(parsed.syntax());
                 usize::from(!parsed.errors().is_empty())
             })
             .sum()
     });
     (files.len(), with_errors)
+}
+
+/// Visits every statement and expression of a tree and does nothing else: what merely
+/// reaching the nodes costs, the floor of any walk over them.
+#[derive(Default)]
+struct NodeCounter(usize);
+
+impl<'a> Visitor<'a> for NodeCounter {
+    fn visit_stmt(&mut self, stmt: &'a ruff_python_ast::Stmt) {
+        self.0 += 1;
+        visitor::walk_stmt(self, stmt);
+    }
+
+    fn visit_expr(&mut self, expr: &'a ruff_python_ast::Expr) {
+        self.0 += 1;
+        visitor::walk_expr(self, expr);
+    }
+}
+
+/// The best of three wall-clock runs of parse-only, and of parse-only visiting every node.
+fn traversal_floor(paths: &[PathBuf], settings: &Settings) -> (Duration, Duration, usize) {
+    let nodes = std::sync::atomic::AtomicUsize::new(0);
+    let best = |work: &dyn Fn()| {
+        (0..3)
+            .map(|_| {
+                let started = Instant::now();
+                work();
+                started.elapsed()
+            })
+            .min()
+            .unwrap_or_default()
+    };
+    let parse = best(&|| {
+        parse_only(paths, settings);
+    });
+    let visit = best(&|| {
+        nodes.store(0, std::sync::atomic::Ordering::Relaxed);
+        parse_and(paths, settings, |tree| {
+            let mut counter = NodeCounter::default();
+            if let ruff_python_ast::Mod::Module(module) = tree {
+                counter.visit_body(&module.body);
+            }
+            nodes.fetch_add(counter.0, std::sync::atomic::Ordering::Relaxed);
+        });
+    });
+    (parse, visit, nodes.into_inner())
 }
 
 /// Timings of one phase and the highest resident memory seen while it ran.
