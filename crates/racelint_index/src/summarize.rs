@@ -113,7 +113,11 @@ pub fn summarize(
 /// What a module-level or local name is known to hold.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Holds {
+    /// A lock that excludes: `Lock`, `RLock`, `Condition` and configured lock factories.
     Lock,
+    /// A semaphore that starts above zero: counted as a lock, but one thread may release
+    /// what another took.
+    Semaphore,
     ThreadLocal,
     Executor,
     ThreadPool,
@@ -231,6 +235,9 @@ struct FnScope<'a> {
     loops: Vec<TextRange>,
     /// The innermost loop each local was last bound in (`None`: outside any loop).
     bound_in: HashMap<&'a str, Option<TextRange>>,
+    /// Locals holding the result of taking a lock (`got = L.acquire(timeout=1)`): while
+    /// one is true, the lock is held.
+    acquired_into: HashMap<&'a str, HeldLock>,
     stmt: TextRange,
     is_module: bool,
     /// The function's call sites and accesses so far. They move to its summary when the
@@ -269,6 +276,7 @@ impl FnScope<'_> {
             locks,
             loops,
             bound_in,
+            acquired_into,
             stmt,
             is_module,
             calls,
@@ -297,6 +305,7 @@ impl FnScope<'_> {
         locks.clear();
         loops.clear();
         bound_in.clear();
+        acquired_into.clear();
         *stmt = TextRange::default();
         *is_module = false;
         calls.clear();
@@ -556,7 +565,9 @@ impl<'a> Summarizer<'a> {
                     continue;
                 }
                 match holds {
-                    Holds::Lock => self.module_scope.lock_globals.push((name.clone(), range)),
+                    Holds::Lock | Holds::Semaphore => {
+                        self.module_scope.lock_globals.push((name.clone(), range))
+                    }
                     Holds::ThreadLocal => {
                         self.module_scope.thread_local_globals.insert(name.clone());
                     }
@@ -636,7 +647,11 @@ impl<'a> Summarizer<'a> {
 
     fn classify_factory(&self, path: &str) -> Holds {
         if is_lock_factory(path, &self.options.lock_factories) {
-            Holds::Lock
+            if path.ends_with("Semaphore") {
+                Holds::Semaphore
+            } else {
+                Holds::Lock
+            }
         } else if is_thread_local_factory(path) {
             Holds::ThreadLocal
         } else if is_executor_factory(path) {
@@ -982,7 +997,7 @@ impl<'a> Summarizer<'a> {
         range: TextRange,
     ) {
         match holds {
-            Holds::Lock => {
+            Holds::Lock | Holds::Semaphore => {
                 let class = &mut self.classes[info.index];
                 if !class.lock_attrs.iter().any(|(a, _)| a == attr) {
                     class.lock_attrs.push((attr.to_string(), range));
@@ -1502,6 +1517,8 @@ impl<'a> Summarizer<'a> {
                     let scope = self.scope();
                     if let Some(pos) = scope.locks.iter().rposition(|l| l.loc == lock.loc) {
                         scope.locks.remove(pos);
+                    } else if self.held_on_entry(&attr.value, &lock) {
+                        self.hold_from_entry(&lock);
                     }
                     return true;
                 }
@@ -1511,15 +1528,59 @@ impl<'a> Summarizer<'a> {
         }
     }
 
-    /// `if L.acquire(...)` (lock held in the body) or `if not L.acquire(...)` (held after).
+    /// Whether releasing `lock` here means the function was called holding it: it is not
+    /// held here by anything this function did, and releasing a lock one does not hold
+    /// raises (`Lock`, `RLock`, `Condition`), so every caller that gets this far holds it.
+    /// Not for semaphores, which one thread may release for another, nor for a lock made
+    /// on the spot.
+    fn held_on_entry(&mut self, expr: &'a Expr, lock: &HeldLock) -> bool {
+        if !crate::is_effective_lock(lock) || self.func().acquires.iter().any(|l| l.loc == lock.loc)
+        {
+            return false;
+        }
+        match self.holds_of(expr) {
+            Some(Holds::Lock) => true,
+            Some(_) => false,
+            // Known by its name only: trusted unless the name says semaphore.
+            None => !contains_ignore_case(&lock.text, "sem"),
+        }
+    }
+
+    /// Counts `lock` as held from the start of the function up to here: by every access,
+    /// call and open test met so far.
+    fn hold_from_entry(&mut self, lock: &HeldLock) {
+        let scope = self.scope();
+        let add = |locks: &mut Vec<HeldLock>| {
+            if !locks.iter().any(|l| l.loc == lock.loc) {
+                locks.push(lock.clone());
+            }
+        };
+        scope.accesses.iter_mut().for_each(|a| add(&mut a.locks));
+        scope.calls.iter_mut().for_each(|c| add(&mut c.locks));
+        scope.checks.iter_mut().for_each(|c| add(&mut c.locks));
+    }
+
+    /// `if L.acquire(...)` (lock held in the body) or `if not L.acquire(...)` (held after),
+    /// and the same through a local that holds the result (`got = L.acquire(timeout=1)`
+    /// … `if got:`).
     fn acquire_in_test(&mut self, test: &'a Expr) -> Option<(HeldLock, bool)> {
-        let (call, negated) = match test {
-            Expr::Call(c) => (c, false),
-            Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => match &*u.operand {
-                Expr::Call(c) => (c, true),
-                _ => return None,
-            },
-            _ => return None,
+        let (tested, negated) = match test {
+            Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => (&*u.operand, true),
+            other => (other, false),
+        };
+        if let Expr::Name(n) = tested {
+            let lock = self.scopes.last()?.acquired_into.get(n.id.as_str())?;
+            return Some((lock.clone(), negated));
+        }
+        let lock = self.acquire_call(tested)?;
+        self.func().acquires.push(lock.clone());
+        Some((lock, negated))
+    }
+
+    /// The lock `L.acquire(...)` takes, when `L` looks like a lock.
+    fn acquire_call(&self, expr: &'a Expr) -> Option<HeldLock> {
+        let Expr::Call(call) = expr else {
+            return None;
         };
         let Expr::Attribute(attr) = &*call.func else {
             return None;
@@ -1527,15 +1588,13 @@ impl<'a> Summarizer<'a> {
         if attr.attr.id.as_str() != "acquire" {
             return None;
         }
-        let lock = self.lock_of(&attr.value)?;
-        self.func().acquires.push(lock.clone());
-        Some((lock, negated))
+        self.lock_of(&attr.value)
     }
 
     /// The lock an expression denotes, if it looks like one.
     fn lock_of(&self, expr: &'a Expr) -> Option<HeldLock> {
         let text = self.spelling(expr).into_owned();
-        let known = matches!(self.holds_of(expr), Some(Holds::Lock));
+        let known = matches!(self.holds_of(expr), Some(Holds::Lock | Holds::Semaphore));
         let fresh = matches!(expr, Expr::Call(c) if self.path_of(&c.func).is_some_and(|p| is_lock_factory(&p, &self.options.lock_factories)));
         let named = match expr {
             Expr::Name(n) => looks_like_lock(n.id.as_str()),
@@ -1736,7 +1795,15 @@ impl<'a> Summarizer<'a> {
                 let snapshot =
                     value.and_then(|v| self.snapshot_of(v).or_else(|| self.derived_snapshot(v)));
                 let is_call = value.is_some_and(|v| made_of(v) == Made::Call);
+                let acquired = value.and_then(|v| self.acquire_call(v));
+                if let Some(lock) = &acquired {
+                    self.func().acquires.push(lock.clone());
+                }
                 let scope = self.scope();
+                match acquired {
+                    Some(lock) => scope.acquired_into.insert(id, lock),
+                    None => scope.acquired_into.remove(id),
+                };
                 if is_call {
                     scope.built.insert(id);
                 } else {
