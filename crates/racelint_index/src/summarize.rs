@@ -1515,6 +1515,10 @@ impl<'a> Summarizer<'a> {
             "release" => {
                 if let Some(lock) = self.lock_of(&attr.value) {
                     let scope = self.scope();
+                    // A local that said the lock was taken no longer does.
+                    if !scope.acquired_into.is_empty() {
+                        scope.acquired_into.retain(|_, taken| taken.loc != lock.loc);
+                    }
                     if let Some(pos) = scope.locks.iter().rposition(|l| l.loc == lock.loc) {
                         scope.locks.remove(pos);
                     } else if self.held_on_entry(&attr.value, &lock) {
