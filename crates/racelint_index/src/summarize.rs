@@ -1833,6 +1833,10 @@ impl<'a> Summarizer<'a> {
         let Some(loc) = self.loc_of(target) else {
             return;
         };
+        if value.is_some_and(|v| self.same_value(v, target)) {
+            // `self.x = self.x`, `self.x = cast(T, self.x)`: nothing changes, nothing is lost.
+            return;
+        }
         let (kind, split) = match value {
             Some(v) if reads_target(v, target) => (AccessKind::ReadModifyWrite, None),
             Some(v) => match self.split_read(v, &loc) {
@@ -1853,6 +1857,30 @@ impl<'a> Summarizer<'a> {
             other => made_of(other),
         });
         self.record_made(loc, kind, target, made, split.as_ref());
+    }
+
+    /// Whether `value` is `target` itself, as written or through `typing.cast(T, ...)`,
+    /// which returns its argument.
+    fn same_value(&self, value: &'a Expr, target: &Expr) -> bool {
+        let mut value = value;
+        while let Expr::Call(call) = value {
+            let [_, inner] = &*call.arguments.args else {
+                return false;
+            };
+            if !call.arguments.keywords.is_empty()
+                || self.path_of(&call.func).as_deref() != Some("typing.cast")
+            {
+                return false;
+            }
+            value = inner;
+        }
+        // A cheap look at the outermost node first: building comparable forms allocates.
+        let outer_may_match = match (value, target) {
+            (Expr::Name(a), Expr::Name(b)) => a.id == b.id,
+            (Expr::Attribute(a), Expr::Attribute(b)) => a.attr.id == b.attr.id,
+            (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
+        };
+        outer_may_match && ComparableExpr::from(value) == ComparableExpr::from(target)
     }
 
     /// A local computed from a snapshot in the same block carries it: `m = n + 1`.

@@ -74,7 +74,8 @@ holds a lock is protected by it; racelint follows locks into the functions calle
 Updates under `with lock:` (any `threading` lock, `RLock`, `Condition`, `Semaphore`) or
 between `lock.acquire()` and `lock.release()`; state owned by one thread (locals, objects the
 thread creates, `threading.local()` attributes); constructors; code no thread reaches; a
-thread started once whose state no other running code writes.
+thread started once whose state no other running code writes; writing back the value just
+read (`self.x = self.x`, `self.x = typing.cast(T, self.x)`), which changes nothing.
 "#,
 };
 
