@@ -1874,13 +1874,8 @@ impl<'a> Summarizer<'a> {
             }
             value = inner;
         }
-        // A cheap look at the outermost node first: building comparable forms allocates.
-        let outer_may_match = match (value, target) {
-            (Expr::Name(a), Expr::Name(b)) => a.id == b.id,
-            (Expr::Attribute(a), Expr::Attribute(b)) => a.attr.id == b.attr.id,
-            (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
-        };
-        outer_may_match && ComparableExpr::from(value) == ComparableExpr::from(target)
+        same_outer_node(value, target)
+            && ComparableExpr::from(value) == ComparableExpr::from(target)
     }
 
     /// A local computed from a snapshot in the same block carries it: `m = n + 1`.
@@ -2860,19 +2855,22 @@ fn header_range(stmt: &Stmt) -> TextRange {
 
 /// Whether `value` reads the location `target` writes: `x + 1` for `x`, `d.get(k, 0) + 1`
 /// for `d[k]`, `max(self.n, v)` for `self.n`.
+/// Whether two expressions may be the same, by their outermost node: building the
+/// comparable form that tells for sure allocates, and this rules out nearly every pair.
+fn same_outer_node(a: &Expr, b: &Expr) -> bool {
+    match (a, b) {
+        (Expr::Name(a), Expr::Name(b)) => a.id == b.id,
+        (Expr::Attribute(a), Expr::Attribute(b)) => a.attr.id == b.attr.id,
+        (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
+    }
+}
+
 fn reads_target(value: &Expr, target: &Expr) -> bool {
     /// An expression to look for: as written, and in the form that ignores formatting.
     struct Wanted<'t>(&'t Expr, ComparableExpr<'t>);
     impl Wanted<'_> {
         fn matches(&self, expr: &Expr) -> bool {
-            // Building a comparable form allocates; a cheap look at the outermost node first
-            // rules out nearly every candidate.
-            let outer_may_match = match (self.0, expr) {
-                (Expr::Name(a), Expr::Name(b)) => a.id == b.id,
-                (Expr::Attribute(a), Expr::Attribute(b)) => a.attr.id == b.attr.id,
-                (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
-            };
-            outer_may_match && ComparableExpr::from(expr) == self.1
+            same_outer_node(self.0, expr) && ComparableExpr::from(expr) == self.1
         }
     }
     struct Finder<'t> {
