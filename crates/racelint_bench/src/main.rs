@@ -243,8 +243,8 @@ fn run(args: Args) -> Result<(), String> {
 }
 
 /// One full check taken apart into its stages, each timed by wall clock. It follows
-/// [`check_paths_keeping_summaries`] step by step through public functions, so the sum is close to, not
-/// exactly, one full run.
+/// [`check_paths_keeping_summaries`] step by step through public functions, so the sum is
+/// close to, not exactly, one full run.
 fn stage_breakdown(paths: &[PathBuf], settings: &Settings) -> Result<(), String> {
     let mut laps = Laps::default();
     let files = discover(paths, settings)?.files;
