@@ -87,6 +87,20 @@ pub fn is_thread_local_factory(path: &str) -> bool {
     )
 }
 
+/// Whether calling `path` tells which thread is running (`threading.get_ident()`,
+/// `threading.current_thread()`): a value only the calling thread can hold.
+pub(crate) fn is_thread_identity(path: &str) -> bool {
+    matches!(
+        path,
+        "threading.get_ident"
+            | "threading.get_native_id"
+            | "threading.current_thread"
+            | "threading.currentThread"
+            | "_thread.get_ident"
+            | "_thread.get_native_id"
+    )
+}
+
 pub(crate) fn is_executor_factory(path: &str) -> bool {
     matches!(
         path,

@@ -16,12 +16,12 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 
 mod checks;
 
-use checks::{made_of, ActiveCheck, Made};
+use checks::{leaves_block, made_of, ActiveCheck, Made};
 
 use crate::guard::prescan;
 use crate::known::{
-    contains_ignore_case, is_executor_factory, is_lock_factory, is_thread_local_factory,
-    is_thread_pool_factory, looks_like_lock, MUTATORS, POOL_METHODS,
+    contains_ignore_case, is_executor_factory, is_lock_factory, is_thread_identity,
+    is_thread_local_factory, is_thread_pool_factory, looks_like_lock, MUTATORS, POOL_METHODS,
 };
 use crate::{
     Access, AccessKind, CallSite, Callee, ClassSummary, FunctionSummary, HeldLock, Loc,
@@ -121,6 +121,9 @@ enum Holds {
     ThreadLocal,
     Executor,
     ThreadPool,
+    /// The running thread's identity (`me = threading.get_ident()`): kept for locals only,
+    /// since only the thread that made it holds it.
+    ThreadId,
     /// An instance of the class at this dotted path.
     Instance(String),
     Other,
@@ -238,6 +241,12 @@ struct FnScope<'a> {
     /// Locals holding the result of taking a lock (`got = L.acquire(timeout=1)`): while
     /// one is true, the lock is held.
     acquired_into: HashMap<&'a str, HeldLock>,
+    /// How many enclosing `if self.owner == threading.get_ident():` bodies there are: only
+    /// the thread that owns the object runs them (see [`Summarizer::ownership_test`]).
+    owned: usize,
+    /// Blocks whose rest runs only in the owning thread, after a guard clause
+    /// `if self.owner != threading.get_ident(): raise ...`.
+    owned_blocks: Vec<usize>,
     stmt: TextRange,
     is_module: bool,
     /// The function's call sites and accesses so far. They move to its summary when the
@@ -277,6 +286,8 @@ impl FnScope<'_> {
             loops,
             bound_in,
             acquired_into,
+            owned,
+            owned_blocks,
             stmt,
             is_module,
             calls,
@@ -306,6 +317,8 @@ impl FnScope<'_> {
         loops.clear();
         bound_in.clear();
         acquired_into.clear();
+        *owned = 0;
+        owned_blocks.clear();
         *stmt = TextRange::default();
         *is_module = false;
         calls.clear();
@@ -658,6 +671,8 @@ impl<'a> Summarizer<'a> {
             Holds::Executor
         } else if is_thread_pool_factory(path) {
             Holds::ThreadPool
+        } else if is_thread_identity(path) {
+            Holds::ThreadId
         } else if path
             .rsplit('.')
             .next()
@@ -1009,7 +1024,8 @@ impl<'a> Summarizer<'a> {
                     class.thread_local_attrs.push(attr.to_string());
                 }
             }
-            Holds::Other => return,
+            // An attribute that stores a thread's identity is shared state like any other.
+            Holds::Other | Holds::ThreadId => return,
             _ => {}
         }
         info.attrs.entry(attr.to_string()).or_insert(holds);
@@ -1290,7 +1306,11 @@ impl<'a> Summarizer<'a> {
             self.walk_stmt(stmt);
         }
         self.close_block_checks(block);
-        self.scope().blocks.pop();
+        let scope = self.scope();
+        scope.blocks.pop();
+        while scope.owned_blocks.last() == Some(&block) {
+            scope.owned_blocks.pop();
+        }
     }
 
     fn walk_stmt(&mut self, stmt: &'a Stmt) {
@@ -1380,6 +1400,7 @@ impl<'a> Summarizer<'a> {
             }
             Stmt::If(i) => {
                 let acquired = self.acquire_in_test(&i.test);
+                let owner = self.ownership_test(&i.test);
                 self.walk_expr(&i.test);
                 let checks = self.open_checks(&i.test, i.range.start());
                 let saved = self.scope().locks.clone();
@@ -1388,7 +1409,13 @@ impl<'a> Summarizer<'a> {
                         self.scope().locks.push(lock.clone());
                     }
                 }
+                if owner == Some(true) {
+                    self.scope().owned += 1;
+                }
                 self.walk_body(&i.body);
+                if owner == Some(true) {
+                    self.scope().owned -= 1;
+                }
                 // Locks a branch acquires and keeps (`if _lock: _lock.acquire()`) may be held
                 // after the `if`: counted as held, so no race is reported because of them.
                 let mut kept = extra_locks(&self.scope().locks, &saved);
@@ -1416,6 +1443,14 @@ impl<'a> Summarizer<'a> {
                     &[]
                 };
                 self.close_checks(checks, leaves, i.range.end());
+                // `if self.owner != get_ident(): raise ...`: the rest of the block runs in
+                // the owning thread only.
+                if owner == Some(false) && leaves_block(&i.body) && i.elif_else_clauses.is_empty() {
+                    let scope = self.scope();
+                    if let Some(&block) = scope.blocks.last() {
+                        scope.owned_blocks.push(block);
+                    }
+                }
                 // `if not L.acquire(...): return` leaves the lock held afterwards.
                 if let Some((lock, true)) = acquired {
                     self.scope().locks.push(lock);
@@ -1562,6 +1597,72 @@ impl<'a> Summarizer<'a> {
         scope.accesses.iter_mut().for_each(|a| add(&mut a.locks));
         scope.calls.iter_mut().for_each(|c| add(&mut c.locks));
         scope.checks.iter_mut().for_each(|c| add(&mut c.locks));
+    }
+
+    /// Whether an expression is the running thread's identity: a call of
+    /// `threading.get_ident()`, `threading.current_thread()` (or its `.ident`), or a local
+    /// holding one. Only the thread that made such a value holds it.
+    fn is_thread_identity(&self, expr: &'a Expr) -> bool {
+        match expr {
+            Expr::Call(call) if call.arguments.is_empty() => self
+                .path_of(&call.func)
+                .is_some_and(|path| is_thread_identity(&path)),
+            Expr::Attribute(a) if matches!(a.attr.id.as_str(), "ident" | "native_id") => {
+                self.is_thread_identity(&a.value)
+            }
+            Expr::Name(n) => self
+                .scopes
+                .last()
+                .is_some_and(|scope| scope.holds.get(n.id.as_str()) == Some(&Holds::ThreadId)),
+            _ => false,
+        }
+    }
+
+    /// An ownership test: `self.owner == threading.get_ident()` (`Some(true)`) or
+    /// `self.owner is not me` (`Some(false)`), comparing an attribute of `self` with the
+    /// running thread's identity. Where it holds, this thread owns the object: no other
+    /// thread can make the attribute equal to this thread's identity, and the owner is the
+    /// one that took the object's lock (a reentrant lock written by hand), so its accesses
+    /// to the object's state there do not race.
+    fn ownership_test(&self, test: &'a Expr) -> Option<bool> {
+        let Expr::Compare(c) = test else {
+            return None;
+        };
+        let ([op], [right]) = (&*c.ops, &*c.comparators) else {
+            return None;
+        };
+        let positive = match op {
+            ast::CmpOp::Eq | ast::CmpOp::Is => true,
+            ast::CmpOp::NotEq | ast::CmpOp::IsNot => false,
+            _ => return None,
+        };
+        // `self.owner`, `self._thread.ident`.
+        let is_self_attr = |mut e: &'a Expr| {
+            let mut attributes = 0;
+            while let Expr::Attribute(a) = e {
+                e = &a.value;
+                attributes += 1;
+            }
+            attributes > 0 && self.is_self(e)
+        };
+        let owner = (is_self_attr(&c.left) && self.is_thread_identity(right))
+            || (is_self_attr(right) && self.is_thread_identity(&c.left));
+        owner.then_some(positive)
+    }
+
+    /// Whether `loc` is state of the object the running thread owns at this point (see
+    /// [`Summarizer::ownership_test`]).
+    fn is_owned_here(&self, loc: &Loc) -> bool {
+        let Some(scope) = self.scopes.last() else {
+            return false;
+        };
+        if scope.owned == 0 && scope.owned_blocks.is_empty() {
+            return false;
+        }
+        match (loc.root(), self.current_class()) {
+            (Loc::Instance { class, .. }, Some(current)) => *class == current.qualname,
+            _ => false,
+        }
     }
 
     /// `if L.acquire(...)` (lock held in the body) or `if not L.acquire(...)` (held after),
@@ -1945,6 +2046,9 @@ impl<'a> Summarizer<'a> {
         made: Option<Made>,
         split: Option<&Snapshot>,
     ) {
+        if self.is_owned_here(&loc) {
+            return;
+        }
         self.note_act(&loc, kind, target.range(), made);
         if kind == AccessKind::Write && !matches!(loc, Loc::Item(_)) {
             // `items = self.items; self.items = []`: the local now holds a detached object.

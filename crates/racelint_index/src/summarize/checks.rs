@@ -51,6 +51,16 @@ pub(super) struct ActiveCheck {
     pub text: String,
 }
 
+/// Whether a block ends by leaving it (`raise`, `return`, `continue`, `break`).
+pub(super) fn leaves_block(body: &[Stmt]) -> bool {
+    body.last().is_some_and(|s| {
+        matches!(
+            s,
+            Stmt::Raise(_) | Stmt::Return(_) | Stmt::Continue(_) | Stmt::Break(_)
+        )
+    })
+}
+
 impl Summarizer<'_> {
     /// The shared state a test looks at, and how.
     pub(super) fn checks_of(&self, test: &Expr) -> Vec<(Loc, Shape, TextRange, String)> {
@@ -102,6 +112,10 @@ impl Summarizer<'_> {
                             out.push((loc, shape, test.range(), text(&c.left)));
                         }
                     }
+                    // `self.owner == threading.get_ident()`: no other thread can change the
+                    // outcome for this one (see `ownership_test`).
+                    CmpOp::Is | CmpOp::IsNot | CmpOp::Eq | CmpOp::NotEq
+                        if self.is_thread_identity(&c.left) || self.is_thread_identity(right) => {}
                     _ => {
                         for side in [&*c.left, right] {
                             if let Some((loc, t)) = self.value_tested(side) {
@@ -179,7 +193,8 @@ impl Summarizer<'_> {
             .last()
             .map(|s| s.locks.clone())
             .unwrap_or_default();
-        let checks = self.checks_of(test);
+        let mut checks = self.checks_of(test);
+        checks.retain(|(loc, ..)| !self.is_owned_here(loc));
         let n = checks.len();
         for (loc, shape, range, text) in checks {
             self.scope().checks.push(ActiveCheck {
@@ -200,12 +215,7 @@ impl Summarizer<'_> {
     /// Closes the `n` innermost checks after an `if` body. A check whose body leaves the
     /// block without acting (`if full: raise`) stays open as a guard for the rest of it.
     pub(super) fn close_checks(&mut self, n: usize, body: &[Stmt], end: TextSize) {
-        let leaves = body.last().is_some_and(|s| {
-            matches!(
-                s,
-                Stmt::Raise(_) | Stmt::Return(_) | Stmt::Continue(_) | Stmt::Break(_)
-            )
-        });
+        let leaves = leaves_block(body);
         let block = self
             .scopes
             .last()
@@ -375,7 +385,7 @@ impl Summarizer<'_> {
         let Some(loc) = self.loc_of(container) else {
             return;
         };
-        if !self.is_variable_path(&loc) {
+        if !self.is_variable_path(&loc) || self.is_owned_here(&loc) {
             return;
         }
         let locks = self

@@ -65,7 +65,8 @@ def remember_locked(key, value):
 ## Not reported
 `d.setdefault(k, v)`, `d.get(k)`, `d.pop(k, None)` and other single container operations;
 tests and acts under one lock; state only the current thread writes; code that no two
-threads run at once. Lazy initialization (`if x is None: x = make()`) is RL202.
+threads run at once; ownership tests (`if self._owner == threading.get_ident():`), whose
+outcome no other thread can change. Lazy initialization (`if x is None: x = make()`) is RL202.
 "#,
 };
 

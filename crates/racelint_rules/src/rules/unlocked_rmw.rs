@@ -73,7 +73,8 @@ holds a lock is protected by it; racelint follows locks into the functions calle
 ## Not reported
 Updates under `with lock:` (any `threading` lock, `RLock`, `Condition`, `Semaphore`) or
 between `lock.acquire()` and `lock.release()`; state owned by one thread (locals, objects the
-thread creates, `threading.local()` attributes); constructors; code no thread reaches; a
+thread creates, `threading.local()` attributes, the object's state where an ownership test
+such as `if self._owner == threading.get_ident():` holds); constructors; code no thread reaches; a
 thread started once whose state no other running code writes; writing back the value just
 read (`self.x = self.x`, `self.x = typing.cast(T, self.x)`), which changes nothing.
 "#,
