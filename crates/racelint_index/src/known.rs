@@ -87,6 +87,13 @@ pub fn is_thread_local_factory(path: &str) -> bool {
     )
 }
 
+/// Whether `path` belongs to an async library (`asyncio.Lock`, `anyio.Semaphore`,
+/// `trio.Lock`): its locks order the coroutines of one event loop and exclude no thread.
+pub(crate) fn is_async_library(path: &str) -> bool {
+    let library = path.split('.').next().unwrap_or_default();
+    matches!(library, "asyncio" | "anyio" | "trio")
+}
+
 /// Whether calling `path` tells which thread is running (`threading.get_ident()`,
 /// `threading.current_thread()`): a value only the calling thread can hold.
 pub(crate) fn is_thread_identity(path: &str) -> bool {

@@ -20,8 +20,9 @@ use checks::{leaves_block, made_of, ActiveCheck, Made};
 
 use crate::guard::prescan;
 use crate::known::{
-    contains_ignore_case, is_executor_factory, is_lock_factory, is_thread_identity,
-    is_thread_local_factory, is_thread_pool_factory, looks_like_lock, MUTATORS, POOL_METHODS,
+    contains_ignore_case, is_async_library, is_executor_factory, is_lock_factory,
+    is_thread_identity, is_thread_local_factory, is_thread_pool_factory, looks_like_lock, MUTATORS,
+    POOL_METHODS,
 };
 use crate::{
     Access, AccessKind, CallSite, Callee, ClassSummary, FunctionSummary, HeldLock, Loc,
@@ -1698,8 +1699,13 @@ impl<'a> Summarizer<'a> {
 
     /// The lock an expression denotes, if it looks like one.
     fn lock_of(&self, expr: &'a Expr) -> Option<HeldLock> {
+        let holds = self.holds_of(expr);
+        if matches!(&holds, Some(Holds::Instance(class)) if is_async_library(class)) {
+            // `self._lock = asyncio.Lock()`: whatever its name, no thread lock.
+            return None;
+        }
         let text = self.spelling(expr).into_owned();
-        let known = matches!(self.holds_of(expr), Some(Holds::Lock | Holds::Semaphore));
+        let known = matches!(holds, Some(Holds::Lock | Holds::Semaphore));
         let fresh = matches!(expr, Expr::Call(c) if self.path_of(&c.func).is_some_and(|p| is_lock_factory(&p, &self.options.lock_factories)));
         let named = match expr {
             Expr::Name(n) => looks_like_lock(n.id.as_str()),
@@ -1819,10 +1825,18 @@ impl<'a> Summarizer<'a> {
         let mut executor_block = false;
         for item in &w.items {
             self.walk_expr(&item.context_expr);
-            if let Some(lock) = self.lock_of(&item.context_expr) {
+            // `async with` takes an asyncio (or anyio, trio) lock: it orders the coroutines
+            // of one event loop, which runs in one thread, and excludes no other thread
+            // (a `threading` lock cannot be used with `async with`).
+            let lock = if w.is_async {
+                None
+            } else if let Some(lock) = self.lock_of(&item.context_expr) {
                 self.func().acquires.push(lock.clone());
-                self.scope().locks.push(lock);
-            } else if let Some(lock) = self.provided_lock(&item.context_expr) {
+                Some(lock)
+            } else {
+                self.provided_lock(&item.context_expr)
+            };
+            if let Some(lock) = lock {
                 self.scope().locks.push(lock);
             }
             let holds = match &item.context_expr {
