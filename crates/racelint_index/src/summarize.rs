@@ -2110,8 +2110,9 @@ impl<'a> Summarizer<'a> {
         collect_names(value, &mut names);
         names.into_iter().find_map(|name| {
             let snap = scope.snapshots.get(name)?;
-            (snap.block == block && !snap.locked && same_owner(&snap.loc, written))
-                .then(|| snap.clone())
+            let related = snap.loc == *written
+                || (same_owner(&snap.loc, written) && updated_since(&scope.accesses, snap));
+            (snap.block == block && !snap.locked && related).then(|| snap.clone())
         })
     }
 
@@ -3071,6 +3072,16 @@ fn same_owner(read: &Loc, written: &Loc) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether the function changed the state a snapshot was read from after reading it
+/// (`n = len(self.items)` … `self.items.append(x)`): only then is a sibling written from
+/// the snapshot (`self.count = n + 1`) kept in step with it. A local read from an attribute
+/// the function leaves alone (`pool = self._pool`) says nothing about a sibling.
+fn updated_since(accesses: &[Access], snap: &Snapshot) -> bool {
+    accesses.iter().any(|a| {
+        a.kind.is_write() && a.range.start() >= snap.stmt.end() && a.loc.root() == snap.loc.root()
+    })
 }
 
 /// The locks of `now` that `before` did not hold.
