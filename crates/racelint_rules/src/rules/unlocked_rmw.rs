@@ -17,7 +17,10 @@ pub const RULE: Rule = Rule {
 ## What it does
 Finds read-modify-write updates of shared state — `x += 1`, `x = x + 1`, `self.n -= 1`,
 `d[k] = d.get(k, 0) + 1`, `lst[i] *= 2`, `self.total = max(self.total, v)` — in code that
-can run in two threads at once, with no lock held.
+can run in two threads at once, with no lock held. Also an update split over statements:
+a value read into a local and written back later (`n = self.n` … `self.n = n + 1`), or
+written to a sibling kept in step with state the function changed in between
+(`n = len(self.items)` … `self.items.append(x)` … `self.count = n + 1`).
 
 State is shared when it outlives one call: module globals, class attributes, attributes of
 an object several threads use, locals captured by nested functions that run in threads, and
