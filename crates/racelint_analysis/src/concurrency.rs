@@ -52,6 +52,20 @@ pub struct Context {
     pub repeated: bool,
     /// Whether the roots' `self` is one object shared by those threads.
     pub self_shared: bool,
+    /// Whether the threads that make the context repeated may run on one `self`: not when
+    /// each of several start sites made its own object (`Receiver::Fresh`).
+    pub self_repeated: bool,
+    /// Whether the roots run on an object their start site made (`Receiver::Fresh`): no
+    /// thread of another context can hold that `self`.
+    pub fresh_self: bool,
+}
+
+impl Context {
+    /// Whether two threads of this context may touch `loc` at once: the context runs in
+    /// several threads, and for state of `self`, on one object.
+    pub fn runs_alongside_itself(&self, loc: &Loc) -> bool {
+        self.repeated && (self.self_repeated || !matches!(loc.root(), Loc::Instance { .. }))
+    }
 }
 
 /// How a context reaches one function.
@@ -115,6 +129,8 @@ pub(crate) fn contexts(
 
 fn start_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
     let first = out.len();
+    // Per context pushed here: whether every target runs on an object its start made.
+    let mut fresh: Vec<bool> = Vec::new();
     for (mi, m) in linker.modules.iter().enumerate() {
         for (fi, f) in m.functions.iter().enumerate() {
             let spawner = FnId {
@@ -137,9 +153,14 @@ fn start_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
                 } else {
                     None
                 };
-                let self_shared = targets
-                    .iter()
-                    .any(|(_, r)| matches!(r, Receiver::SelfObject | Receiver::Shared));
+                let self_shared = targets.iter().any(|(_, r)| {
+                    matches!(r, Receiver::SelfObject | Receiver::Shared | Receiver::Fresh)
+                });
+                fresh.push(
+                    targets
+                        .iter()
+                        .all(|(_, r)| matches!(r, Receiver::Fresh | Receiver::Owned)),
+                );
                 out.push(Context {
                     roots,
                     evidence: Evidence::Start {
@@ -151,11 +172,14 @@ fn start_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
                     },
                     repeated: repeated.is_some(),
                     self_shared,
+                    self_repeated: repeated.is_some(),
+                    fresh_self: *fresh.last().unwrap_or(&false),
                 });
             }
         }
     }
-    // The same target started from several places runs alongside itself.
+    // The same target started from several places runs alongside itself: on one `self`
+    // only if two of those starts may use the same object, not when each made its own.
     let mut by_root: HashMap<FnId, Vec<usize>> = HashMap::new();
     for (i, c) in out.iter().enumerate().skip(first) {
         for r in &c.roots {
@@ -163,10 +187,12 @@ fn start_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
         }
     }
     for indices in by_root.values().filter(|v| v.len() > 1) {
+        let shareable = indices.iter().filter(|&&i| !fresh[i - first]).count() > 1;
         for &i in indices {
             let c = &mut out[i];
             if !c.repeated {
                 c.repeated = true;
+                c.self_repeated = shareable && !fresh[i - first];
                 if let Evidence::Start { repeated, .. } = &mut c.evidence {
                     *repeated = Some("started from several places");
                 }
@@ -241,6 +267,8 @@ fn thread_subclass_contexts(
                 },
                 repeated: false,
                 self_shared: false,
+                self_repeated: false,
+                fresh_self: false,
             });
             continue;
         }
@@ -265,6 +293,8 @@ fn thread_subclass_contexts(
                 repeated: repeated.is_some(),
                 // Each start has its own Thread object.
                 self_shared: false,
+                self_repeated: repeated.is_some(),
+                fresh_self: false,
             });
         }
     }
@@ -315,6 +345,8 @@ fn server_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
                     repeated: true,
                     // A new handler object serves each request.
                     self_shared: false,
+                    self_repeated: true,
+                    fresh_self: false,
                 });
             }
         }
@@ -385,6 +417,8 @@ fn contract_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
                 },
                 repeated: true,
                 self_shared: true,
+                self_repeated: true,
+                fresh_self: false,
             });
         }
         // A module whose functions take one of its module-level locks.
@@ -434,6 +468,8 @@ fn contract_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
             },
             repeated: true,
             self_shared: false,
+            self_repeated: true,
+            fresh_self: false,
         });
     }
 }
@@ -459,6 +495,8 @@ fn decorated_contexts(linker: &Linker<'_>, decorators: &[String], out: &mut Vec<
                     },
                     repeated: true,
                     self_shared: false,
+                    self_repeated: true,
+                    fresh_self: false,
                 });
             }
         }
@@ -496,7 +534,7 @@ pub fn reach(
             locks.dedup();
             let self_shared = match edge.receiver {
                 Receiver::SelfObject => here.self_shared,
-                Receiver::Shared => true,
+                Receiver::Shared | Receiver::Fresh => true,
                 Receiver::Owned | Receiver::None => false,
             };
             match reached.get_mut(&edge.to) {

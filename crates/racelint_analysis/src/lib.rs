@@ -342,7 +342,8 @@ impl<'p> Analysis<'p> {
                     }
                     // A test followed by a read races only with a removal.
                     let needs_removal = a.kind == AccessKind::CheckThenRead;
-                    let (score, conflict) = if context.repeated && !needs_removal {
+                    let (score, conflict) = if context.runs_alongside_itself(&loc) && !needs_removal
+                    {
                         (3, None)
                     } else {
                         let accept = |k: AccessKind| {
@@ -504,7 +505,15 @@ impl<'p> Analysis<'p> {
             }
             for &cj in self.contexts_of(other.func) {
                 // The same context conflicts with itself only when several threads run it.
-                if cj == ci && !context.repeated {
+                if cj == ci && !context.runs_alongside_itself(loc) {
+                    continue;
+                }
+                // Another context's thread cannot hold a `self` that a start site made for
+                // its own thread.
+                if cj != ci
+                    && matches!(loc.root(), Loc::Instance { .. })
+                    && (context.fresh_self || self.contexts[cj as usize].fresh_self)
+                {
                     continue;
                 }
                 let reach = &self.reaches[cj as usize][&other.func];

@@ -141,6 +141,11 @@ pub enum Receiver {
     Shared,
     /// A method called on an object this function created and keeps to itself.
     Owned,
+    /// A thread target on an object the starting function created before the loop that
+    /// starts it (`server = Server()`, then `Thread(target=server.serve)` in a loop): shared
+    /// by that function and its threads, but no other start site can reach it. (Made at the
+    /// level of the start itself, the object is `Owned` by the one thread.)
+    Fresh,
 }
 
 /// What a call or a thread start refers to.

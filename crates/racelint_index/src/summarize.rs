@@ -2496,7 +2496,7 @@ impl<'a> Summarizer<'a> {
                     {
                         Receiver::Owned
                     }
-                    (_, Receiver::Owned) => Receiver::Shared,
+                    (_, Receiver::Owned) => Receiver::Fresh,
                     (_, r) => r,
                 };
                 Some((callee, receiver))
