@@ -68,7 +68,7 @@ pub struct Analysis<'p> {
 }
 
 /// Links the summaries and computes every context and what it reaches.
-pub fn analyze<'p>(modules: &'p [ModuleSummary], options: &AnalysisOptions) -> Analysis<'p> {
+pub fn analyze<'p>(modules: &'p [&'p ModuleSummary], options: &AnalysisOptions) -> Analysis<'p> {
     let linker = Linker::new(modules);
     // Two passes over every module that need only the linker, each parallel over modules:
     // the call graph, and the accesses grouped by canonical location. Joined, a worker that
@@ -231,7 +231,7 @@ fn contexts_by_function(reaches: &[FxHashMap<FnId, Reach>]) -> FxHashMap<FnId, V
 }
 
 impl<'p> Analysis<'p> {
-    pub fn modules(&self) -> &'p [ModuleSummary] {
+    pub fn modules(&self) -> &'p [&'p ModuleSummary] {
         self.linker.modules
     }
 

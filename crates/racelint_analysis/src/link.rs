@@ -62,7 +62,7 @@ pub struct Edge {
 }
 
 pub struct Linker<'p> {
-    pub modules: &'p [ModuleSummary],
+    pub modules: &'p [&'p ModuleSummary],
     by_module: FxHashMap<&'p str, Vec<u32>>,
     functions: FxHashMap<&'p str, FnId>,
     classes: FxHashMap<&'p str, ClassId>,
@@ -74,7 +74,7 @@ pub struct Linker<'p> {
 const MAX_ALIAS_HOPS: usize = 16;
 
 impl<'p> Linker<'p> {
-    pub fn new(modules: &'p [ModuleSummary]) -> Self {
+    pub fn new(modules: &'p [&'p ModuleSummary]) -> Self {
         // The tables of names are independent of each other: the functions (the largest) are
         // filled on one worker while the rest are on another. Each table is filled in module
         // order, so the first definition of a name still wins.

@@ -268,7 +268,10 @@ fn stage_breakdown(paths: &[PathBuf], settings: &Settings) -> Result<(), String>
         .map(|f| f.accesses.len())
         .sum();
     // On the same pool as `racelint check`: the analysis runs some steps in parallel.
-    let analysis = pool().install(|| analyze(&summaries, &settings.analysis));
+    // (Without the patched copies for synchronizing decorators, which the stdlib has none
+    // of: `lint_summaries` below makes them.)
+    let views: Vec<&_> = summaries.iter().collect();
+    let analysis = pool().install(|| analyze(&views, &settings.analysis));
     laps.lap("analyze");
     let findings = racelint_rules::check(&analysis, &settings.selection);
     laps.lap("rules (serial)");

@@ -244,6 +244,17 @@ pub struct ClassSummary {
     pub declared_thread_safe: bool,
 }
 
+/// The lock a decorator holds while the function it wraps runs, for a decorator written as
+/// `def synchronized(func): def wrapper(self, *args, **kwargs): with self._lock: return
+/// func(self, *args, **kwargs)` … `return wrapper`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DecoratorLock {
+    /// An attribute of the wrapped method's `self` (`self._lock`).
+    SelfAttr(String),
+    /// A module-level lock, by dotted path.
+    Global(String),
+}
+
 /// A syntax error of the file.
 #[derive(Clone, Debug)]
 pub struct SyntaxError {
@@ -269,6 +280,9 @@ pub struct ModuleSummary {
     pub classes: Vec<ClassSummary>,
     /// Module-level names assigned a lock.
     pub lock_globals: Vec<(String, TextRange)>,
+    /// Module-level decorators that run the function they wrap holding a lock: dotted path
+    /// and the lock.
+    pub synchronizing: Vec<(String, DecoratorLock)>,
     /// Module-level variables holding an instance made by calling a class: name and the
     /// class's dotted path (`METRICS = Metrics()`).
     pub instances: Vec<(String, String)>,
@@ -288,6 +302,7 @@ impl ModuleSummary {
             callees: Vec::new(),
             classes: Vec::new(),
             lock_globals: Vec::new(),
+            synchronizing: Vec::new(),
             instances: Vec::new(),
         }
     }

@@ -25,8 +25,8 @@ use crate::known::{
     POOL_METHODS,
 };
 use crate::{
-    Access, AccessKind, CallSite, Callee, ClassSummary, FunctionSummary, HeldLock, Loc,
-    ModuleSummary, Receiver, ServerCall, Spawn, SpawnKind, SyntaxError,
+    Access, AccessKind, CallSite, Callee, ClassSummary, DecoratorLock, FunctionSummary, HeldLock,
+    Loc, ModuleSummary, Receiver, ServerCall, Spawn, SpawnKind, SyntaxError,
 };
 
 /// Settings that change what the summarizer recognizes.
@@ -72,6 +72,7 @@ pub fn summarize(
     let mut s = Summarizer::new(source, &module, is_package, options);
     s.module_prepass(body);
     s.summarize_module(body);
+    let synchronizing = s.synchronizing_decorators(body);
     let Summarizer {
         functions,
         classes,
@@ -107,6 +108,7 @@ pub fn summarize(
         callees,
         classes: exact_size(classes),
         lock_globals: module_scope.lock_globals,
+        synchronizing,
         instances,
     }
 }
@@ -711,6 +713,72 @@ impl<'a> Summarizer<'a> {
         self.prefixes.push(self.module.to_string());
         self.walk_body(body);
         self.finish_scope();
+    }
+
+    /// The module-level decorators that run what they wrap holding a lock (see
+    /// [`DecoratorLock`]). Only the plain shape is recognized: the returned wrapper's body is
+    /// one `with` on a lock of the wrapped method's `self` or a module-level lock, and calls
+    /// the wrapped function inside it.
+    fn synchronizing_decorators(&self, body: &'a [Stmt]) -> Vec<(String, DecoratorLock)> {
+        body.iter()
+            .filter_map(|stmt| match stmt {
+                Stmt::FunctionDef(f) if !f.is_async => {
+                    let lock = self.decorator_lock(f)?;
+                    Some((dotted(self.module, f.name.id.as_str()), lock))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn decorator_lock(&self, f: &'a ast::StmtFunctionDef) -> Option<DecoratorLock> {
+        let first_param = |f: &'a ast::StmtFunctionDef| {
+            f.parameters
+                .iter_non_variadic_params()
+                .next()
+                .map(|p| p.parameter.name.id.as_str())
+        };
+        let wrapped = first_param(f)?;
+        let returned = f.body.iter().rev().find_map(|s| match s {
+            Stmt::Return(ast::StmtReturn { value: Some(v), .. }) => match &**v {
+                Expr::Name(n) => Some(n.id.as_str()),
+                _ => None,
+            },
+            _ => None,
+        })?;
+        let wrapper = f.body.iter().find_map(|s| match s {
+            Stmt::FunctionDef(w) if w.name.id.as_str() == returned && !w.is_async => Some(w),
+            _ => None,
+        })?;
+        let statements = match wrapper.body.split_first() {
+            Some((Stmt::Expr(e), rest)) if e.value.is_string_literal_expr() => rest,
+            _ => &wrapper.body[..],
+        };
+        let [Stmt::With(with)] = statements else {
+            return None;
+        };
+        let [item] = &with.items[..] else {
+            return None;
+        };
+        if with.is_async || !with.body.iter().any(|s| calls_name(s, wrapped)) {
+            return None;
+        }
+        match &item.context_expr {
+            Expr::Attribute(a) => {
+                let on_self = matches!(&*a.value, Expr::Name(n) if Some(n.id.as_str()) == first_param(wrapper));
+                (on_self && looks_like_lock(a.attr.id.as_str()))
+                    .then(|| DecoratorLock::SelfAttr(a.attr.id.to_string()))
+            }
+            Expr::Name(n) => {
+                let name = n.id.as_str();
+                self.module_scope
+                    .lock_globals
+                    .iter()
+                    .any(|(g, _)| g == name)
+                    .then(|| DecoratorLock::Global(dotted(self.module, name)))
+            }
+            _ => None,
+        }
     }
 
     fn new_function(
@@ -3082,6 +3150,18 @@ fn updated_since(accesses: &[Access], snap: &Snapshot) -> bool {
     accesses.iter().any(|a| {
         a.kind.is_write() && a.range.start() >= snap.stmt.end() && a.loc.root() == snap.loc.root()
     })
+}
+
+/// Whether a statement calls the function named `name` directly: `return name(...)`,
+/// `name(...)`, `result = name(...)`.
+fn calls_name(stmt: &Stmt, name: &str) -> bool {
+    let value = match stmt {
+        Stmt::Return(r) => r.value.as_deref(),
+        Stmt::Expr(e) => Some(&*e.value),
+        Stmt::Assign(a) => Some(&*a.value),
+        _ => None,
+    };
+    matches!(value, Some(Expr::Call(c)) if matches!(&*c.func, Expr::Name(n) if n.id.as_str() == name))
 }
 
 /// The locks of `now` that `before` did not hold.

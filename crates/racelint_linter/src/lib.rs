@@ -218,8 +218,14 @@ pub fn lint_summaries_with_suppressed(
     settings: &Settings,
     sources: &(dyn Fn(&Path) -> Option<String> + Sync),
 ) -> Linted {
+    // Functions wrapped by the project's own synchronizing decorators, in patched copies.
+    let patched = synchronized::apply_detected(summaries);
+    let mut views: Vec<&ModuleSummary> = summaries.iter().collect();
+    for (i, module) in &patched {
+        views[*i] = module;
+    }
     // The analysis runs some steps in parallel: on the same pool as the summaries.
-    let analysis = pool().install(|| analyze(summaries, &settings.analysis));
+    let analysis = pool().install(|| analyze(&views, &settings.analysis));
     let mut findings = racelint_rules::check(&analysis, &settings.selection);
     if let Some(modules) = report_on {
         findings.retain(|f| modules.contains(&f.module));
