@@ -62,6 +62,13 @@ class Counter:
         if close:
             self._close = None
             close()
+
+    def lookup(self, k):
+        cache = self.cache
+        try:
+            return cache[k]
+        except KeyError:
+            cache[k] = 0
 ",
     )]);
     let diagnostics = check(dir.path().to_path_buf());
@@ -96,7 +103,12 @@ class Counter:
         close.contains("instance attribute `self._close` of `Counter`"),
         "the tested local is named as the attribute it holds:\n{close}"
     );
-    assert_eq!(diagnostics.len(), 3, "{all}");
+    let lookup = described(find("RL201", 32));
+    assert!(
+        lookup.contains("an item of instance attribute `self.cache` of `Counter`"),
+        "a read that a `try` tests is named as the attribute too:\n{lookup}"
+    );
+    assert_eq!(diagnostics.len(), 4, "{all}");
 }
 
 /// The shipped demo: each finding names the state, the function a thread runs, where that

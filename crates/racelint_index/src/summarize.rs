@@ -433,6 +433,22 @@ impl<'a> Summarizer<'a> {
         }
     }
 
+    /// [`Summarizer::spelling`] for source text whose expression is gone: a leading local
+    /// that holds state read elsewhere is spelled as that state (`core.x` → `self._core.x`).
+    fn spell_text(&self, text: &str) -> String {
+        let name_end = text
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(text.len());
+        let aliased = self
+            .scopes
+            .last()
+            .and_then(|scope| scope.aliases.get(&text[..name_end]));
+        match aliased {
+            Some((_, spelled)) => format!("{spelled}{}", &text[name_end..]),
+            None => text.to_owned(),
+        }
+    }
+
     // ----- imports ------------------------------------------------------------------------
 
     /// Resolves `from <module> import` with `level` leading dots to an absolute module path.

@@ -351,7 +351,7 @@ impl Summarizer<'_> {
             .map_or(&[][..], |s| &s.accesses[first_access..])
             .iter()
             .filter(|a| a.kind == AccessKind::Read && matches!(a.loc, Loc::Item(_)))
-            .map(|a| (a.loc.clone(), a.range, self.text(a.range).to_string()))
+            .map(|a| (a.loc.clone(), a.range, self.spell_text(self.text(a.range))))
             .collect();
         let n = reads.len();
         for (loc, range, text) in reads {
