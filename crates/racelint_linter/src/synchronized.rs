@@ -48,17 +48,31 @@ pub(crate) fn apply(summary: &mut ModuleSummary, decorators: &[String]) {
 /// themselves stay as their files made them, so an editor that re-reads one file never sees
 /// a lock another file's decorator once added.
 pub(crate) fn apply_detected(summaries: &[ModuleSummary]) -> Vec<(usize, ModuleSummary)> {
-    let detected: HashMap<&str, &DecoratorLock> = summaries
+    let mut detected: HashMap<String, &DecoratorLock> = summaries
         .iter()
         .flat_map(|m| {
             m.synchronizing
                 .iter()
-                .map(|(path, lock)| (path.as_str(), lock))
+                .map(|(path, lock)| (path.clone(), lock))
         })
         .collect();
     if detected.is_empty() {
         return Vec::new();
     }
+    // Re-exported by a package (`from .util import synchronized` in `pkg/__init__.py`), a
+    // decorator is also imported as `pkg.synchronized`.
+    let reexported: Vec<(String, &DecoratorLock)> = summaries
+        .iter()
+        .filter(|m| m.is_package)
+        .flat_map(|m| {
+            let detected = &detected;
+            m.imports.iter().filter_map(move |(local, target)| {
+                let lock = detected.get(target.as_str())?;
+                Some((format!("{}.{local}", m.module), *lock))
+            })
+        })
+        .collect();
+    detected.extend(reexported);
     let uses = |m: &ModuleSummary| {
         m.functions.iter().any(|f| {
             f.decorators
