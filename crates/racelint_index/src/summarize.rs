@@ -1481,6 +1481,13 @@ impl<'a> Summarizer<'a> {
             Stmt::Return(r) => {
                 if let Some(v) = &r.value {
                     self.walk_expr(v);
+                    // `def get_lock(): return _lock`: `with get_lock():` holds `_lock`.
+                    if let Some(lock) = self.lock_of(v).filter(crate::is_effective_lock) {
+                        let provides = &mut self.func().provides_locks;
+                        if !provides.iter().any(|l| l.loc == lock.loc) {
+                            provides.push(lock);
+                        }
+                    }
                 }
             }
             Stmt::If(i) => {
