@@ -438,9 +438,12 @@ impl<'p> Analysis<'p> {
                     continue;
                 };
                 let thread_write = writers.iter().find(|w| {
-                    self.reaches[ci as usize]
-                        .get(&w.func)
-                        .is_some_and(|r| !instance || r.self_shared)
+                    !self
+                        .linker
+                        .distinct_copies(&loc, spawner.module, w.func.module)
+                        && self.reaches[ci as usize]
+                            .get(&w.func)
+                            .is_some_and(|r| !instance || r.self_shared)
                 });
                 if let Some(w) = thread_write {
                     out.push(Race {
@@ -480,7 +483,12 @@ impl<'p> Analysis<'p> {
         let held = self.held_locks(ci, access);
         for other in candidates {
             let b = self.access(*other);
-            if *other == access || !accept(b.kind) {
+            if *other == access
+                || !accept(b.kind)
+                || self
+                    .linker
+                    .distinct_copies(loc, access.func.module, other.func.module)
+            {
                 continue;
             }
             if let Evidence::Start {

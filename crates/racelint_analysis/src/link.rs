@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 use std::borrow::Cow;
 
-use racelint_index::fxhash::FxHashMap;
+use racelint_index::fxhash::{FxHashMap, FxHashSet};
 use racelint_index::{Callee, Loc, ModuleSummary, Receiver, TextRange};
 
 /// A function of the program: module index and function index within it.
@@ -69,6 +69,10 @@ pub struct Linker<'p> {
     imports: Vec<FxHashMap<&'p str, &'p str>>,
     /// The resolved bases of every class (module, class, base), filled once linking works.
     class_bases: Vec<Vec<Vec<Resolved>>>,
+    /// Module names that several files share (`main` for `examples/a/main.py` and
+    /// `examples/b/main.py`, neither in a package): a path of such a module, used inside it,
+    /// names its own definition, not the first file's.
+    duplicated: FxHashSet<&'p str>,
 }
 
 const MAX_ALIAS_HOPS: usize = 16;
@@ -123,6 +127,11 @@ impl<'p> Linker<'p> {
                 (by_module, classes, imports)
             },
         );
+        let duplicated = by_module
+            .iter()
+            .filter(|(_, ms)| ms.len() > 1)
+            .map(|(name, _)| *name)
+            .collect();
         let mut linker = Linker {
             modules,
             by_module,
@@ -130,19 +139,79 @@ impl<'p> Linker<'p> {
             classes,
             imports,
             class_bases: Vec::new(),
+            duplicated,
         };
         // The bases of each module's classes, resolved in parallel (while the table is
         // empty, lookups resolve bases on the spot).
         linker.class_bases = modules
             .par_iter()
-            .map(|m| {
+            .enumerate()
+            .map(|(mi, m)| {
                 m.classes
                     .iter()
-                    .map(|c| c.bases.iter().map(|b| linker.resolve(b)).collect())
+                    .map(|c| {
+                        c.bases
+                            .iter()
+                            .map(|b| linker.target_from(mi as u32, b).into_resolved())
+                            .collect()
+                    })
                     .collect()
             })
             .collect();
         linker
+    }
+
+    /// [`Linker::target`] for a path used in module `from`: when several files share that
+    /// module's name, a path into it names the definition of this very file.
+    pub(crate) fn target_from<'a>(&'a self, from: u32, path: &'a str) -> Target<'a> {
+        if !self.duplicated.is_empty() {
+            if let Some(local) = self.local_definition(from, path) {
+                return local;
+            }
+        }
+        self.target(path)
+    }
+
+    /// Whether `loc`, touched from modules `a` and `b`, is two different pieces of state: the
+    /// same name in two files that share a module name (see `duplicated`).
+    pub fn distinct_copies(&self, loc: &Loc, a: u32, b: u32) -> bool {
+        if a == b || self.duplicated.is_empty() {
+            return false;
+        }
+        let (Some(ma), Some(mb)) = (self.modules.get(a as usize), self.modules.get(b as usize))
+        else {
+            return false;
+        };
+        let name = ma.module.as_str();
+        if name != mb.module || !self.duplicated.contains(name) {
+            return false;
+        }
+        let path = match loc.root() {
+            Loc::Global(p) => p,
+            Loc::Instance { class, .. } => class,
+            _ => return false,
+        };
+        path.strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('.'))
+    }
+
+    fn local_definition(&self, from: u32, path: &str) -> Option<Target<'static>> {
+        let m = self.modules.get(from as usize)?;
+        if !self.duplicated.contains(m.module.as_str()) {
+            return None;
+        }
+        path.strip_prefix(m.module.as_str())?.strip_prefix('.')?;
+        if let Some(fi) = m.functions.iter().position(|f| f.qualname == path) {
+            return Some(Target::Function(FnId {
+                module: from,
+                func: fi as u32,
+            }));
+        }
+        let ci = m.classes.iter().position(|c| c.qualname == path)?;
+        Some(Target::Class(ClassId {
+            module: from,
+            class: ci as u32,
+        }))
     }
 
     pub fn function(&self, id: FnId) -> &'p racelint_index::FunctionSummary {
@@ -382,7 +451,7 @@ impl<'p> Linker<'p> {
     fn resolve_callee(&self, from: FnId, callee: &Callee) -> Resolution {
         match callee {
             // The path is resolved once, here, rather than again by `callees`.
-            Callee::Path(p) => match self.target(p) {
+            Callee::Path(p) => match self.target_from(from.module, p) {
                 // The object is shared state: a module global.
                 Target::External(_) => Resolution {
                     class: None,
@@ -418,8 +487,8 @@ impl<'p> Linker<'p> {
                 module: from.module,
                 func: *i as u32,
             }),
-            Callee::Path(p) => self.target_callees(&self.target(p)),
-            Callee::Method { class, name } => match self.target(class) {
+            Callee::Path(p) => self.target_callees(&self.target_from(from.module, p)),
+            Callee::Method { class, name } => match self.target_from(from.module, class) {
                 Target::Class(c) => self.lookup_method(c, name).into_iter().collect(),
                 _ => Callees::default(),
             },
