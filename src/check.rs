@@ -28,7 +28,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     for warning in &report.warnings {
         eprintln!("racelint: warning: {warning}");
     }
-    write_report(&args, &report)?;
+    quiet_if_closed(write_report(&args, &report))?;
     Ok(if report.diagnostics.is_empty() || args.exit_zero {
         ExitCode::SUCCESS
     } else {
@@ -66,6 +66,26 @@ pub fn settings(args: &CheckArgs, paths: &[PathBuf]) -> Result<Settings, String>
 }
 
 /// Renders the report in the chosen format to standard output or `--output-file`.
+/// The error a failed write of the output becomes; see [`quiet_if_closed`].
+pub(crate) fn output_error(e: std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        CLOSED.to_owned()
+    } else {
+        format!("cannot write output: {e}")
+    }
+}
+
+const CLOSED: &str = "the output was closed";
+
+/// A reader that stops reading (`racelint check | head`) is no error: the run ends with the
+/// exit code its diagnostics call for and says nothing more, as other command-line tools do.
+pub(crate) fn quiet_if_closed(written: Result<(), String>) -> Result<(), String> {
+    match written {
+        Err(message) if message == CLOSED => Ok(()),
+        other => other,
+    }
+}
+
 pub(crate) fn write_report(args: &CheckArgs, report: &Report) -> Result<(), String> {
     let lookup = |p: &Path| racelint_linter::display_text(p);
     let shown_suppressed: &[Diagnostic] = if args.show_suppressed {
@@ -91,7 +111,7 @@ pub(crate) fn write_report(args: &CheckArgs, report: &Report) -> Result<(), Stri
             Box::new(StandardStream::stdout(color))
         }
     };
-    let io_error = |e: std::io::Error| format!("cannot write output: {e}");
+    let io_error = output_error;
     if args.statistics {
         statistics(args.output_format, &report.diagnostics, &mut out).map_err(io_error)?;
         return out.flush().map_err(io_error);

@@ -38,16 +38,20 @@ pub fn run(
     for error in &report.write_errors {
         eprintln!("racelint: error: {error}");
     }
-    let io_error = |e: std::io::Error| format!("cannot write output: {e}");
+    let io_error = crate::check::output_error;
 
     if args.diff {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
-        for change in &report.changes {
-            write!(out, "{}", unified_diff(change, &display_path(&change.path)))
-                .map_err(io_error)?;
-        }
-        out.flush().map_err(io_error)?;
+        let written = report
+            .changes
+            .iter()
+            .try_for_each(|change| {
+                write!(out, "{}", unified_diff(change, &display_path(&change.path)))
+            })
+            .and_then(|()| out.flush())
+            .map_err(io_error);
+        crate::check::quiet_if_closed(written)?;
         if !args.quiet {
             eprintln!(
                 "Would fix {} in {}.",
@@ -82,7 +86,7 @@ pub fn run(
     };
     let quiet = args.quiet;
     args.quiet = true;
-    crate::check::write_report(&args, &remaining)?;
+    crate::check::quiet_if_closed(crate::check::write_report(&args, &remaining))?;
     if !quiet {
         let line = summary_line(&report);
         if matches!(

@@ -272,3 +272,37 @@ fn statistics_count_per_rule() {
     assert_eq!(stats[0]["code"], "RL101");
     assert_eq!(stats[0]["count"], 3);
 }
+
+/// `racelint check | head`: when the reader stops reading, the run ends quietly with the exit
+/// code its diagnostics call for, in every format, rather than with an error about the pipe.
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    // Enough diagnostics that the output cannot fit in the pipe's buffer.
+    let mut source =
+        String::from("import threading\n\ncounter = 0\n\n\ndef work():\n    global counter\n");
+    for _ in 0..600 {
+        source.push_str("    counter += 1\n");
+    }
+    source.push_str("\n\nthreads = [threading.Thread(target=work) for _ in range(4)]\n");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("many.py"), source).unwrap();
+    for format in ["full", "concise", "json", "sarif", "github", "junit"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_racelint"))
+            .current_dir(dir.path())
+            .args(["check", "--output-format", format])
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("racelint runs");
+        // Read a little, as `head -c` would, then stop.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 16];
+        std::io::Read::read_exact(&mut stdout, &mut first).expect("some output");
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{format}: {stderr}");
+        assert!(stderr.is_empty(), "{format}: {stderr}");
+    }
+}

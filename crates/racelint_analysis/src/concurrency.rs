@@ -353,6 +353,16 @@ fn server_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
     }
 }
 
+/// Whether a held lock is the class's lock attribute `name`, however it was reached
+/// (`self._lock`, `cls._lock`, `Class._lock`).
+fn names_lock(loc: &Loc, name: &str) -> bool {
+    match loc {
+        Loc::Instance { attr, .. } => attr == name,
+        Loc::Global(path) => path.rsplit('.').next() == Some(name),
+        _ => false,
+    }
+}
+
 const CONSTRUCTORS: &[&str] = &[
     "__init__",
     "__new__",
@@ -378,10 +388,15 @@ fn contract_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
                 class: ci as u32,
             };
             // Evidence: a lock attribute, or a method that takes a lock held on `self`.
-            let mut lock: Option<(Site, String)> = c
-                .lock_attrs
-                .first()
-                .map(|(name, range)| (Site::new(mi as u32, *range), format!("self.{name}")));
+            let in_a_method = |range: &TextRange| {
+                c.methods
+                    .iter()
+                    .any(|(_, fi)| m.functions[*fi].range.contains_range(*range))
+            };
+            let mut lock: Option<(Site, String)> = c.lock_attrs.first().map(|(name, range)| {
+                let owner = if in_a_method(range) { "self" } else { &c.name };
+                (Site::new(mi as u32, *range), format!("{owner}.{name}"))
+            });
             if lock.is_none() {
                 'methods: for (_, fi) in &c.methods {
                     for acquired in &m.functions[*fi].acquires {
@@ -396,6 +411,23 @@ fn contract_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
             if lock.is_none() && !c.declared_thread_safe {
                 continue;
             }
+            // A lock in the class body (`_cache_lock = threading.Lock()`) is one for all the
+            // instances: unless it guards some instance's own state, it says that the methods
+            // may run at once on different objects (sharing class attributes and globals),
+            // not that one object is shared.
+            let guards_instance_state = |name: &str| {
+                c.methods.iter().any(|(_, fi)| {
+                    m.functions[*fi].accesses.iter().any(|a| {
+                        matches!(a.loc.root(), Loc::Instance { class, .. } if *class == c.qualname)
+                            && a.locks.iter().any(|l| names_lock(&l.loc, name))
+                    })
+                })
+            };
+            let self_shared = c.declared_thread_safe
+                || c.lock_attrs.is_empty()
+                || c.lock_attrs
+                    .iter()
+                    .any(|(name, range)| in_a_method(range) || guards_instance_state(name));
             let roots: Vec<FnId> = c
                 .methods
                 .iter()
@@ -416,7 +448,7 @@ fn contract_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
                     declared: c.declared_thread_safe,
                 },
                 repeated: true,
-                self_shared: true,
+                self_shared,
                 self_repeated: true,
                 fresh_self: false,
             });

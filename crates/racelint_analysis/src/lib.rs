@@ -278,12 +278,17 @@ impl<'p> Analysis<'p> {
     }
 
     /// A lock held at some access to `loc`, as evidence of how that state is meant to be
-    /// guarded: the access and the index of the lock in its `locks`.
-    pub fn guard_of(&self, loc: &Loc) -> Option<(AccessId, &'p HeldLock)> {
+    /// guarded: the access and the index of the lock in its `locks`. `module` is where the
+    /// state is touched (a file that only shares its module name with another has other
+    /// state).
+    pub fn guard_of(&self, loc: &Loc, module: u32) -> Option<(AccessId, &'p HeldLock)> {
         let (id, li) = self.guards.get(loc).or_else(|| match loc {
             Loc::Item(inner) => self.guards.get(inner),
             other => self.guards.get(&Loc::Item(Box::new(other.clone()))),
         })?;
+        if self.linker.distinct_copies(loc, module, id.func.module) {
+            return None;
+        }
         Some((*id, &self.access(*id).locks[*li]))
     }
 

@@ -83,7 +83,11 @@ pub fn full(
             .with_message(format!("{}{}", diagnostic.message, marker))
             .with_labels(labels)
             .with_notes(notes);
-        term::emit(out, &config, &files, &cs).map_err(|e| io::Error::other(e.to_string()))?;
+        term::emit(out, &config, &files, &cs).map_err(|e| match e {
+            // Keep the kind (a closed pipe is told apart by it).
+            codespan_reporting::files::Error::Io(e) => e,
+            other => io::Error::other(other.to_string()),
+        })?;
     }
     Ok(())
 }

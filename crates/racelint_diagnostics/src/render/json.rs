@@ -38,7 +38,7 @@ pub fn json(
         .into_iter()
         .map(|(d, s)| diagnostic_value(d, s, &mut positions))
         .collect();
-    serde_json::to_writer_pretty(&mut *out, &Value::Array(items)).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &Value::Array(items)).map_err(io::Error::from)?;
     writeln!(out)
 }
 
