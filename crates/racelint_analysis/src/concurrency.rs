@@ -428,7 +428,10 @@ fn contract_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
                 || c.lock_attrs
                     .iter()
                     .any(|(name, range)| in_a_method(range) || guards_instance_state(name));
-            let roots: Vec<FnId> = c
+            // The plain methods run in any number of threads at once. The coroutines run on
+            // their event loop's one thread: alongside those threads, but not alongside each
+            // other (they interleave only at `await`, which a thread lock cannot order).
+            let (coroutines, plain): (Vec<FnId>, Vec<FnId>) = c
                 .methods
                 .iter()
                 .filter(|(name, _)| is_public_method(name))
@@ -436,22 +439,25 @@ fn contract_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
                     module: mi as u32,
                     func: *fi as u32,
                 })
-                .collect();
-            if roots.is_empty() {
-                continue;
+                .partition(|f| linker.function(*f).is_async);
+            let evidence = Evidence::ClassContract {
+                class: id,
+                lock,
+                declared: c.declared_thread_safe,
+            };
+            for (roots, repeated) in [(plain, true), (coroutines, false)] {
+                if roots.is_empty() {
+                    continue;
+                }
+                out.push(Context {
+                    roots,
+                    evidence: evidence.clone(),
+                    repeated,
+                    self_shared,
+                    self_repeated: repeated,
+                    fresh_self: false,
+                });
             }
-            out.push(Context {
-                roots,
-                evidence: Evidence::ClassContract {
-                    class: id,
-                    lock,
-                    declared: c.declared_thread_safe,
-                },
-                repeated: true,
-                self_shared,
-                self_repeated: true,
-                fresh_self: false,
-            });
         }
         // A module whose functions take one of its module-level locks.
         if m.lock_globals.is_empty() {
@@ -478,6 +484,7 @@ fn contract_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
                 // A top-level function: its qualname is `<module>.<name>` (compared piece by
                 // piece rather than spelled out).
                 f.class.is_none()
+                    && !f.is_async
                     && f.qualname
                         .strip_prefix(m.module.as_str())
                         .and_then(|rest| rest.strip_prefix('.'))

@@ -210,6 +210,8 @@ pub struct FunctionSummary {
     pub range: TextRange,
     /// Resolved dotted paths of decorators (`functools.cache`, `contextlib.contextmanager`).
     pub decorators: Vec<String>,
+    /// An `async def`: a coroutine, run by an event loop.
+    pub is_async: bool,
     pub calls: Vec<CallSite>,
     /// Accesses to state. Plain reads are kept only where a lock is held (they tell which
     /// lock guards a location); every other kind is kept.

@@ -820,6 +820,7 @@ impl<'a> Summarizer<'a> {
             joins: Vec::new(),
             acquires: Vec::new(),
             provides_locks: Vec::new(),
+            is_async: false,
         });
         self.functions.len() - 1
     }
@@ -896,6 +897,7 @@ impl<'a> Summarizer<'a> {
             f.range,
             decorators,
         );
+        self.functions[index].is_async = f.is_async;
         if let Some(scope) = self.scopes.last_mut() {
             if !scope.is_module && in_class.is_none() {
                 scope.nested.insert(f.name.id.as_str(), qualname.clone());
