@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use racelint_index::fxhash::FxHashMap;
+use racelint_index::fxhash::{FxHashMap, FxHashSet};
 use racelint_index::{Access, AccessKind, HeldLock, Loc, ModuleSummary};
 
 pub use concurrency::{
@@ -65,6 +65,8 @@ pub struct Analysis<'p> {
     by_function: FxHashMap<FnId, Vec<u32>>,
     writes: FxHashMap<Loc, Vec<AccessId>>,
     guards: FxHashMap<Loc, (AccessId, usize)>,
+    /// The functions some call site calls while holding a lock, worked out on first use.
+    called_locked: std::sync::OnceLock<FxHashSet<FnId>>,
 }
 
 /// Links the summaries and computes every context and what it reaches.
@@ -98,6 +100,7 @@ pub fn analyze<'p>(modules: &'p [&'p ModuleSummary], options: &AnalysisOptions) 
         by_function,
         writes,
         guards,
+        called_locked: std::sync::OnceLock::new(),
     }
 }
 
@@ -275,6 +278,32 @@ impl<'p> Analysis<'p> {
         locks.sort();
         locks.dedup();
         locks
+    }
+
+    /// Whether some call site calls `f` while holding a lock. Wrapping the body of such a
+    /// function in a lock can deadlock (the caller's lock, taken again, when it is not
+    /// reentrant), so fixes stay away from it.
+    pub fn called_holding_a_lock(&self, f: FnId) -> bool {
+        self.called_locked
+            .get_or_init(|| {
+                let mut out = FxHashSet::default();
+                for (mi, functions) in self.edges.iter().enumerate() {
+                    for (fi, edges) in functions.iter().enumerate() {
+                        let caller = self.linker.function(FnId {
+                            module: mi as u32,
+                            func: fi as u32,
+                        });
+                        for edge in edges {
+                            let locks = &caller.calls[edge.call as usize].locks;
+                            if locks.iter().any(is_effective_lock) {
+                                out.insert(edge.to);
+                            }
+                        }
+                    }
+                }
+                out
+            })
+            .contains(&f)
     }
 
     /// A lock held at some access to `loc`, as evidence of how that state is meant to be

@@ -265,6 +265,9 @@ pub struct RaceParts {
     pub related: Vec<(u32, TextRange, String)>,
     pub notes: Vec<String>,
     pub fix: FixRequest,
+    /// Whether a fix may be offered: not in a function some caller runs holding a lock,
+    /// where a `with <lock>:` of the same, non-reentrant lock would deadlock.
+    pub fixable: bool,
 }
 
 pub fn race_parts(analysis: &Analysis<'_>, race: &Race, help_subject: &str) -> RaceParts {
@@ -320,6 +323,7 @@ pub fn race_parts(analysis: &Analysis<'_>, race: &Race, help_subject: &str) -> R
             class,
             snapshot: None,
         },
+        fixable: !analysis.called_holding_a_lock(race.access.func),
     }
 }
 
@@ -340,7 +344,7 @@ impl RaceParts {
             label: label.into(),
             related: self.related,
             notes: self.notes,
-            fix: Some(self.fix),
+            fix: self.fixable.then_some(self.fix),
         }
     }
 }
