@@ -69,6 +69,13 @@ class Counter:
             return cache[k]
         except KeyError:
             cache[k] = 0
+
+    def reset(self):
+        # The lock guards every attribute above: state it never guards stays with the
+        # thread that uses the object.
+        with self._lock:
+            self.cache = {}
+            self._close = None
 ",
     )]);
     let diagnostics = check(dir.path().to_path_buf());
@@ -156,4 +163,65 @@ fn demo_findings_name_the_entry_the_start_site_and_the_call_path() {
             .any(|r| r.message == "`_one` calls `thumbnail` here"),
         "{text}"
     );
+}
+
+/// In a larger class the contract covers only the state its lock guards; a finding under it
+/// says so, and a small class's finding does not.
+#[test]
+fn a_contract_narrowed_to_guarded_state_says_so() {
+    let dir = common::project(&[(
+        "classes.py",
+        "\
+import threading
+
+
+class Big:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.total = 0
+
+    def add(self):
+        with self._lock:
+            self.total += 1
+
+    def undo(self):
+        self.total -= 1
+
+    def a(self): pass
+    def b(self): pass
+    def c(self): pass
+    def d(self): pass
+    def e(self): pass
+
+
+class Small:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.total = 0
+        self.misses = 0
+
+    def add(self):
+        with self._lock:
+            self.total += 1
+
+    def miss(self):
+        self.misses += 1
+",
+    )]);
+    let diagnostics = check(dir.path().to_path_buf());
+    let all: Vec<String> = diagnostics.iter().map(described).collect();
+    let all = all.join("\n\n");
+    let on_line = |line: u32| {
+        diagnostics
+            .iter()
+            .find(|d| d.code == "RL101" && d.span.start.line == line)
+            .map(described)
+            .unwrap_or_else(|| panic!("no RL101 on line {line} in:\n{all}"))
+    };
+    let narrowed = "in a class this large that holds for the state its lock guards somewhere";
+    let big = on_line(14);
+    assert!(big.contains(narrowed), "{big}");
+    let small = on_line(34);
+    assert!(!small.contains(narrowed), "{small}");
+    assert_eq!(diagnostics.len(), 2, "{all}");
 }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use rayon::prelude::*;
 
 use racelint_index::fxhash::{FxHashMap, FxHashSet};
-use racelint_index::{HeldLock, Loc, Receiver, SpawnKind, TextRange, TextSize};
+use racelint_index::{ClassSummary, HeldLock, Loc, Receiver, SpawnKind, TextRange, TextSize};
 
 use crate::link::{ClassCall, ClassId, Edge, FnId, Linker, Site, Target};
 
@@ -37,6 +37,9 @@ pub enum Evidence {
         class: ClassId,
         lock: Option<(Site, String)>,
         declared: bool,
+        /// The lock keeps to a corner of a large class (see [`keeps_to_a_corner`]): only the
+        /// state it guards is taken to be shared.
+        narrow: bool,
     },
     /// A module whose functions take a module-level lock.
     ModuleContract { module: u32, lock: (Site, String) },
@@ -380,6 +383,20 @@ fn is_public_method(name: &str) -> bool {
     !name.starts_with('_') || (name.starts_with("__") && name.ends_with("__"))
 }
 
+/// The fewest methods a class has before the state its lock never guards is left to one
+/// thread.
+const CORNER_MIN_METHODS: usize = 8;
+
+/// Whether only the state a class's lock guards is taken to be shared. A small class with a
+/// lock is a thread-safe object as a whole: a lazily made attribute or a counter beside the
+/// guarded state was most likely forgotten. In a larger class, state that no code touches
+/// holding a lock is state its authors left to the one thread that uses it (the lock being
+/// for one purpose: handing results over from a helper thread, counting the threads sharing
+/// the object, a reentrancy guard).
+fn keeps_to_a_corner(c: &ClassSummary) -> bool {
+    c.methods.len() >= CORNER_MIN_METHODS
+}
+
 fn contract_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
     for (mi, m) in linker.modules.iter().enumerate() {
         for (ci, c) in m.classes.iter().enumerate() {
@@ -444,6 +461,7 @@ fn contract_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
                 class: id,
                 lock,
                 declared: c.declared_thread_safe,
+                narrow: !c.declared_thread_safe && keeps_to_a_corner(c),
             };
             for (roots, repeated) in [(plain, true), (coroutines, false)] {
                 if roots.is_empty() {

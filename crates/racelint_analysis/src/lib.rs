@@ -67,6 +67,8 @@ pub struct Analysis<'p> {
     guards: FxHashMap<Loc, (AccessId, usize)>,
     /// The functions some call site calls while holding a lock, worked out on first use.
     called_locked: std::sync::OnceLock<FxHashSet<FnId>>,
+    /// The instance attributes some access touches holding a lock, worked out on first use.
+    lock_guarded: std::sync::OnceLock<FxHashSet<(String, String)>>,
 }
 
 /// Links the summaries and computes every context and what it reaches.
@@ -101,6 +103,7 @@ pub fn analyze<'p>(modules: &'p [&'p ModuleSummary], options: &AnalysisOptions) 
         writes,
         guards,
         called_locked: std::sync::OnceLock::new(),
+        lock_guarded: std::sync::OnceLock::new(),
     }
 }
 
@@ -326,9 +329,62 @@ impl<'p> Analysis<'p> {
         match loc.root() {
             Loc::Global(_) => true,
             Loc::Captured { function, .. } => self.captured_shared(ci, function),
-            Loc::Instance { .. } => reach.self_shared,
+            Loc::Instance { .. } => reach.self_shared && self.contract_covers(ci, loc),
             Loc::Param { .. } | Loc::Unknown(_) | Loc::Via(_) | Loc::Item(_) => false,
         }
+    }
+
+    /// Whether the evidence of context `ci` speaks for `loc`. The lock of a class whose
+    /// locking keeps to a corner of it says that its methods may run at once only about the
+    /// state the lock guards: an instance attribute that no access anywhere touches holding
+    /// a lock stays with the thread that uses the object. Every other kind of evidence
+    /// speaks for all state.
+    pub fn contract_covers(&self, ci: u32, loc: &Loc) -> bool {
+        if !matches!(
+            self.contexts[ci as usize].evidence,
+            Evidence::ClassContract { narrow: true, .. }
+        ) {
+            return true;
+        }
+        match loc.root() {
+            Loc::Instance { class, attr } => self
+                .lock_guarded()
+                .contains(&(class.clone(), first_attribute(attr).to_owned())),
+            _ => true,
+        }
+    }
+
+    /// The instance attributes (class and first attribute name) that some access touches
+    /// holding a lock: its own, or one that every caller holds in some context.
+    fn lock_guarded(&self) -> &FxHashSet<(String, String)> {
+        self.lock_guarded.get_or_init(|| {
+            let mut out = FxHashSet::default();
+            let mut add = |loc: &Loc| {
+                if let Loc::Instance { class, attr } = self.linker.canonical_loc(loc).root() {
+                    out.insert((class.clone(), first_attribute(attr).to_owned()));
+                }
+            };
+            for m in self.linker.modules {
+                for f in &m.functions {
+                    for a in &f.accesses {
+                        if a.locks.iter().any(is_effective_lock) {
+                            add(&a.loc);
+                        }
+                    }
+                }
+            }
+            for reaches in &self.reaches {
+                for (f, reach) in reaches {
+                    if reach.locks.is_empty() {
+                        continue;
+                    }
+                    for a in &self.linker.function(*f).accesses {
+                        add(&a.loc);
+                    }
+                }
+            }
+            out
+        })
     }
 
     /// A local of `function` captured by nested functions is shared between threads only
@@ -559,7 +615,9 @@ impl<'p> Analysis<'p> {
                     continue;
                 }
                 let reach = &self.reaches[cj as usize][&other.func];
-                if matches!(loc.root(), Loc::Instance { .. }) && !reach.self_shared {
+                if matches!(loc.root(), Loc::Instance { .. })
+                    && !(reach.self_shared && self.contract_covers(cj, loc))
+                {
                     continue;
                 }
                 if !locks_intersect(&held, &self.held_locks(cj, *other)) {
@@ -622,6 +680,11 @@ impl Analysis<'_> {
         races.sort_by_key(|r| r.access);
         races
     }
+}
+
+/// `stats` of `stats.hits`: the attribute of `self` a dotted instance attribute starts at.
+fn first_attribute(attr: &str) -> &str {
+    attr.split('.').next().unwrap_or(attr)
 }
 
 /// Whether two locksets share a lock (a lock of unknown identity matches any lock).

@@ -181,6 +181,7 @@ pub fn explain(analysis: &Analysis<'_>, race: &Race) -> Explanation {
             class,
             lock,
             declared,
+            narrow,
         } => {
             let class_name = analysis.linker.class(*class).name.clone();
             if let Some((site, text)) = lock {
@@ -195,8 +196,13 @@ pub fn explain(analysis: &Analysis<'_>, race: &Race) -> Explanation {
             } else {
                 format!("`{class_name}` uses a lock")
             };
+            let scope = if *narrow {
+                "; in a class this large that holds for the state its lock guards somewhere, as it guards this"
+            } else {
+                ""
+            };
             notes.push(format!(
-                "evidence: thread-safety contract — {basis}, so its public methods may be called from several threads at once (constructors are exempt)"
+                "evidence: thread-safety contract — {basis}, so its public methods may be called from several threads at once (constructors are exempt){scope}"
             ));
             format!("{basis}, so its methods may run in several threads at once")
         }

@@ -33,7 +33,9 @@ started in a loop or from several places, a task of a `ThreadPoolExecutor` or
 handler of a threading server — or alongside code that writes the same state, such as the
 thread that started it. A class that holds or uses a lock declares that it is meant for
 several threads, so its public methods count as entry points too (constructors are exempt);
-so do the public functions of a module that takes a module-level lock.
+so do the public functions of a module that takes a module-level lock. In a class of eight
+methods or more, that covers only the attributes the lock guards somewhere: a larger class
+whose lock keeps to one corner leaves the rest of the object to one thread.
 
 ## Why is this bad?
 `counter += 1` is three steps: read `counter`, add one, store the result. Two threads can
