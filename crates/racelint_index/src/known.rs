@@ -159,8 +159,6 @@ pub(crate) const MUTATORS: &[&str] = &[
     "symmetric_difference_update",
 ];
 
-/// Whether a name suggests a lock (used for locks the summarizer cannot trace to a factory,
-/// such as one passed in or created in another module).
 /// Whether `haystack` contains `needle` (lowercase ASCII), ignoring ASCII case, without
 /// allocating a lowercased copy.
 pub(crate) fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
@@ -171,6 +169,8 @@ pub(crate) fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
             .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
+/// Whether a name suggests a lock (used for locks the summarizer cannot trace to a factory,
+/// such as one passed in or created in another module).
 pub(crate) fn looks_like_lock(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let lower = lower.trim_start_matches('_');

@@ -1894,17 +1894,29 @@ impl<'a> Summarizer<'a> {
         }
     }
 
-    /// `threading.Condition(<lock>)`: the expression of the lock it is built on.
+    /// `threading.Condition(<lock>)`: the expression of the lock it is built on. Also a
+    /// condition made by a factory of the project (`_create_condition(self._lock)`, as
+    /// pymongo wraps `Condition` to track its locks across `fork`): a function whose name
+    /// says it makes a condition, given a lock as its first argument.
     fn condition_base<'e>(&self, value: &'e Expr) -> Option<&'e Expr> {
         let Expr::Call(call) = value else { return None };
         let path = self.module_path_of(&call.func)?;
-        if !path.ends_with(".Condition") {
-            return None;
-        }
-        call.arguments
+        let base = call
+            .arguments
             .args
             .first()
-            .or_else(|| call.arguments.find_keyword("lock").map(|k| &k.value))
+            .or_else(|| call.arguments.find_keyword("lock").map(|k| &k.value))?;
+        if path.ends_with(".Condition") {
+            return Some(base);
+        }
+        let function = path.rsplit('.').next().unwrap_or(&path);
+        let names_a_lock = match base {
+            Expr::Name(n) => looks_like_lock(n.id.as_str()),
+            Expr::Attribute(a) => looks_like_lock(a.attr.id.as_str()),
+            _ => false,
+        };
+        (contains_ignore_case(function, "condition") && !is_async_library(&path) && names_a_lock)
+            .then_some(base)
     }
 
     fn is_local_name(&self, name: &str) -> bool {
