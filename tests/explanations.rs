@@ -225,3 +225,44 @@ class Small:
     assert!(!small.contains(narrowed), "{small}");
     assert_eq!(diagnostics.len(), 2, "{all}");
 }
+
+/// A race in the thread that submits a task names the task it races with, and the
+/// executor's `with` block is not named as a lock that guards anything.
+#[test]
+fn a_race_in_the_submitting_thread_names_the_task() {
+    let dir = common::project(&[(
+        "flush.py",
+        "\
+from concurrent.futures import ThreadPoolExecutor
+
+written = 0
+
+
+def write_block(block):
+    global written
+    written += len(block)
+
+
+def flush_all(blocks):
+    global written
+    with ThreadPoolExecutor(max_workers=1) as ex:
+        for block in blocks:
+            ex.submit(write_block, block)
+        written += 1
+",
+    )]);
+    let diagnostics = check(dir.path().to_path_buf());
+    let all: Vec<String> = diagnostics.iter().map(described).collect();
+    let all = all.join("\n\n");
+    let spawner = diagnostics
+        .iter()
+        .find(|d| d.code == "RL101" && d.span.start.line == 16)
+        .map(described)
+        .unwrap_or_else(|| panic!("no RL101 on line 16 in:\n{all}"));
+    assert!(
+        spawner.contains("while the thread it started (`write_block`) writes it too"),
+        "{spawner}"
+    );
+    assert!(!all.contains("guards `written`"), "{all}");
+    assert!(!all.contains("several tasks at a time"), "{all}");
+}

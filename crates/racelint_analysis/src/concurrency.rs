@@ -146,7 +146,9 @@ fn start_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
                     continue;
                 }
                 let roots: Vec<FnId> = targets.iter().map(|(f, _)| *f).collect();
-                let repeated = if spawn.kind.is_pool() {
+                let repeated = if spawn.serial {
+                    None
+                } else if spawn.kind.is_pool() {
                     Some(match spawn.kind {
                         SpawnKind::ServerHandler => "handles each request in a thread of its own",
                         _ => "runs on a thread pool, several tasks at a time",

@@ -187,6 +187,9 @@ pub struct Spawn {
     pub stmt_start: TextSize,
     /// Started repeatedly: in a loop or comprehension with no `join()` in the same loop.
     pub repeated: bool,
+    /// Given to an executor of one worker (`ThreadPoolExecutor(max_workers=1)`): its tasks
+    /// run one at a time, alongside the submitting thread but never alongside each other.
+    pub serial: bool,
 }
 
 /// A call that passes a request-handler class to a server constructor:

@@ -113,6 +113,20 @@ pub fn summarize(
     }
 }
 
+/// Whether an executor constructor's arguments give it one worker: `max_workers=1`, or `1`
+/// as the first positional argument (`ThreadPoolExecutor(1)`).
+fn one_worker(call: &ast::ExprCall) -> bool {
+    let workers = call
+        .arguments
+        .find_keyword("max_workers")
+        .map(|k| &k.value)
+        .or_else(|| call.arguments.args.first());
+    matches!(
+        workers,
+        Some(Expr::NumberLiteral(n)) if matches!(&n.value, ast::Number::Int(i) if i.as_u64() == Some(1))
+    )
+}
+
 /// What a module-level or local name is known to hold.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Holds {
@@ -123,6 +137,9 @@ enum Holds {
     Semaphore,
     ThreadLocal,
     Executor,
+    /// An executor of one worker (`ThreadPoolExecutor(max_workers=1)`): its tasks run one
+    /// at a time, in order.
+    SerialExecutor,
     ThreadPool,
     /// The running thread's identity (`me = threading.get_ident()`): kept for locals only,
     /// since only the thread that made it holds it.
@@ -671,9 +688,11 @@ impl<'a> Summarizer<'a> {
                 Some(Expr::NumberLiteral(n)) if matches!(&n.value, ast::Number::Int(i) if *i == ast::Int::ZERO)
             );
         if starts_empty {
-            Holds::Other
-        } else {
-            self.classify_factory(path)
+            return Holds::Other;
+        }
+        match self.classify_factory(path) {
+            Holds::Executor if one_worker(call) => Holds::SerialExecutor,
+            holds => holds,
         }
     }
 
@@ -1930,10 +1949,20 @@ impl<'a> Summarizer<'a> {
         let mut executor_block = false;
         for item in &w.items {
             self.walk_expr(&item.context_expr);
+            let holds = match &item.context_expr {
+                Expr::Call(c) => self.path_of(&c.func).map(|p| self.classify_call(c, &p)),
+                other => self.holds_of(other),
+            };
+            let executor = matches!(
+                holds,
+                Some(Holds::Executor | Holds::SerialExecutor | Holds::ThreadPool)
+            );
+            executor_block |= executor;
             // `async with` takes an asyncio (or anyio, trio) lock: it orders the coroutines
             // of one event loop, which runs in one thread, and excludes no other thread
-            // (a `threading` lock cannot be used with `async with`).
-            let lock = if w.is_async {
+            // (a `threading` lock cannot be used with `async with`). An executor's block
+            // holds no lock either: leaving it waits for the tasks.
+            let lock = if w.is_async || executor {
                 None
             } else if let Some(lock) = self.lock_of(&item.context_expr) {
                 self.func().acquires.push(lock.clone());
@@ -1944,17 +1973,13 @@ impl<'a> Summarizer<'a> {
             if let Some(lock) = lock {
                 self.scope().locks.push(lock);
             }
-            let holds = match &item.context_expr {
-                Expr::Call(c) => self.path_of(&c.func).map(|p| self.classify_factory(&p)),
-                other => self.holds_of(other),
-            };
-            if matches!(holds, Some(Holds::Executor | Holds::ThreadPool)) {
-                executor_block = true;
-            }
             if let Some(vars) = &item.optional_vars {
                 self.walk_assign_target(vars, None);
                 if let (Expr::Name(n), Some(h)) = (&**vars, holds) {
-                    if matches!(h, Holds::Executor | Holds::ThreadPool) {
+                    if matches!(
+                        h,
+                        Holds::Executor | Holds::SerialExecutor | Holds::ThreadPool
+                    ) {
                         self.scope().holds.insert(n.id.as_str(), h);
                     }
                 }
@@ -2651,6 +2676,8 @@ impl<'a> Summarizer<'a> {
             Expr::Attribute(a) => Some(a.attr.id.as_str()),
             _ => None,
         };
+        // Set for a task given to an executor of one worker.
+        let mut serial = false;
         let (kind, target, role): (SpawnKind, &Expr, ArgRole) = match (path.as_deref(), method) {
             (Some("threading.Thread"), _) => {
                 if let Some(k) = keyword("target") {
@@ -2706,12 +2733,12 @@ impl<'a> Summarizer<'a> {
                 let ends_with_pool = receiver_name.len() >= 4
                     && receiver_name.as_bytes()[receiver_name.len() - 4..]
                         .eq_ignore_ascii_case(b"pool");
-                let executor_like = matches!(holds, Some(Holds::Executor))
+                let known_executor = matches!(holds, Some(Holds::Executor | Holds::SerialExecutor));
+                serial = matches!(holds, Some(Holds::SerialExecutor));
+                let executor_like = known_executor
                     || (holds.is_none()
                         && (contains_ignore_case(receiver_name, "executor") || ends_with_pool));
-                if executor_like
-                    && (m == "submit" || (m == "map" && matches!(holds, Some(Holds::Executor))))
-                {
+                if executor_like && (m == "submit" || (m == "map" && known_executor)) {
                     (
                         SpawnKind::Executor,
                         args.args.first()?,
@@ -2752,6 +2779,7 @@ impl<'a> Summarizer<'a> {
             range: call.range(),
             stmt_start: scope.stmt.start(),
             repeated: !scope.loops.is_empty(),
+            serial,
         };
         self.func().spawns.push(spawn);
         Some(role)

@@ -97,7 +97,22 @@ pub fn explain(analysis: &Analysis<'_>, race: &Race) -> Explanation {
     let context = &analysis.contexts[race.context as usize];
     let f = race.access.func;
     let path = analysis.call_path(race.context, f);
-    let root = path.first().map_or(f, |(r, _)| *r);
+    // A race in the starting thread is outside the context: its root is the one that
+    // reaches the write in the started thread.
+    let root = if race.in_spawner {
+        race.conflict
+            .as_ref()
+            .and_then(|c| {
+                analysis
+                    .call_path(race.context, c.access.func)
+                    .first()
+                    .map(|(r, _)| *r)
+            })
+            .or_else(|| context.roots.first().copied())
+            .unwrap_or(f)
+    } else {
+        path.first().map_or(f, |(r, _)| *r)
+    };
     let root_name = function_name(analysis, root);
     let mut related = Vec::new();
     let mut notes = Vec::new();
