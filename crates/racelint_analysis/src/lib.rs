@@ -16,6 +16,7 @@ use racelint_index::{Access, AccessKind, HeldLock, Loc, ModuleSummary};
 pub use concurrency::{
     canonical_locks, is_effective_lock, is_wildcard_lock, Context, Evidence, Reach,
 };
+use link::Target;
 pub use link::{ClassId, Edge, FnId, Linker, Resolved, Site};
 
 /// Settings of the analysis.
@@ -68,8 +69,12 @@ pub struct Analysis<'p> {
     /// The functions some call site calls while holding a lock, worked out on first use.
     called_locked: std::sync::OnceLock<FxHashSet<FnId>>,
     /// The instance attributes some access touches holding a lock, worked out on first use.
-    lock_guarded: std::sync::OnceLock<FxHashSet<(String, String)>>,
+    lock_guarded: std::sync::OnceLock<LockGuarded<'p>>,
 }
+
+/// Instance attributes touched holding a lock, by the class owning the state and the
+/// attribute's first name: each lock held there, with the module of the access.
+type LockGuarded<'p> = FxHashMap<(String, &'p str), Vec<(u32, Loc)>>;
 
 /// Links the summaries and computes every context and what it reaches.
 pub fn analyze<'p>(modules: &'p [&'p ModuleSummary], options: &AnalysisOptions) -> Analysis<'p> {
@@ -336,39 +341,84 @@ impl<'p> Analysis<'p> {
 
     /// Whether the evidence of context `ci` speaks for `loc`. The lock of a class whose
     /// locking keeps to a corner of it says that its methods may run at once only about the
-    /// state the lock guards: an instance attribute that no access anywhere touches holding
-    /// a lock stays with the thread that uses the object. Every other kind of evidence
-    /// speaks for all state.
+    /// state that lock guards: an instance attribute that no access touches holding one of
+    /// the class's locks stays with the thread that uses the object (a subclass guarding an
+    /// inherited attribute with a lock of its own says nothing about the class's objects).
+    /// Every other kind of evidence speaks for all state.
     pub fn contract_covers(&self, ci: u32, loc: &Loc) -> bool {
-        if !matches!(
-            self.contexts[ci as usize].evidence,
-            Evidence::ClassContract { narrow: true, .. }
-        ) {
+        let Evidence::ClassContract {
+            class,
+            narrow: true,
+            ..
+        } = &self.contexts[ci as usize].evidence
+        else {
             return true;
-        }
-        match loc.root() {
-            Loc::Instance { class, attr } => self
-                .lock_guarded()
-                .contains(&(class.clone(), first_attribute(attr).to_owned())),
-            _ => true,
-        }
+        };
+        let Loc::Instance { class: owner, attr } = loc.root() else {
+            return true;
+        };
+        let Some(guards) = self
+            .lock_guarded()
+            .get(&(owner.clone(), first_attribute(attr)))
+        else {
+            return false;
+        };
+        let own = self.class_locks(*class);
+        guards.iter().any(|(module, lock)| {
+            !self.linker.distinct_copies(loc, class.module, *module)
+                && (is_wildcard_lock(lock) || own.contains(lock))
+        })
     }
 
-    /// The instance attributes (class and first attribute name) that some access touches
-    /// holding a lock: its own, or one that every caller holds in some context.
-    fn lock_guarded(&self) -> &FxHashSet<(String, String)> {
+    /// The canonical locks a class holds: its lock attributes, and the locks its methods
+    /// and those of its bases take.
+    fn class_locks(&self, class: ClassId) -> Vec<Loc> {
+        let mut out = Vec::new();
+        let c = self.linker.class(class);
+        for (name, _) in &c.lock_attrs {
+            out.push(self.linker.canonical_loc(&Loc::Instance {
+                class: c.qualname.clone(),
+                attr: name.clone(),
+            }));
+        }
+        for name in self.linker.class_and_ancestors(class) {
+            let Target::Class(k) = self.linker.target(name) else {
+                continue;
+            };
+            let m = &self.linker.modules[k.module as usize];
+            for (_, fi) in &self.linker.class(k).methods {
+                out.extend(canonical_locks(&self.linker, &m.functions[*fi].acquires));
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The instance attributes that some access touches holding a lock (its own, or one
+    /// that every caller holds in some context), by the class owning the state and the
+    /// attribute's first name: the locks held there, each with the module of the access (a
+    /// file that only shares its module name with another has other state).
+    fn lock_guarded(&self) -> &LockGuarded<'p> {
         self.lock_guarded.get_or_init(|| {
-            let mut out = FxHashSet::default();
-            let mut add = |loc: &Loc| {
-                if let Loc::Instance { class, attr } = self.linker.canonical_loc(loc).root() {
-                    out.insert((class.clone(), first_attribute(attr).to_owned()));
+            let mut out = LockGuarded::default();
+            let mut add = |module: u32, loc: &'p Loc, locks: &[Loc]| {
+                if let Loc::Instance { class, attr } = loc.root() {
+                    let owner = self.linker.state_owner(class);
+                    let held = out.entry((owner, first_attribute(attr))).or_default();
+                    for lock in locks {
+                        let lock = (module, lock.clone());
+                        if !held.contains(&lock) {
+                            held.push(lock);
+                        }
+                    }
                 }
             };
-            for m in self.linker.modules {
+            for (mi, m) in self.linker.modules.iter().enumerate() {
                 for f in &m.functions {
                     for a in &f.accesses {
                         if a.locks.iter().any(is_effective_lock) {
-                            add(&a.loc);
+                            add(mi as u32, &a.loc, &canonical_locks(&self.linker, &a.locks));
                         }
                     }
                 }
@@ -379,7 +429,7 @@ impl<'p> Analysis<'p> {
                         continue;
                     }
                     for a in &self.linker.function(*f).accesses {
-                        add(&a.loc);
+                        add(f.module, &a.loc, &reach.locks);
                     }
                 }
             }

@@ -357,6 +357,28 @@ impl<'p> Linker<'p> {
         })
     }
 
+    /// The qualified names of a class and of its project ancestors (bounded, since bases can
+    /// form a cycle).
+    pub fn class_and_ancestors(&self, class: ClassId) -> Vec<&'p str> {
+        let mut out: Vec<&'p str> = Vec::new();
+        let mut todo = vec![(class, 0)];
+        while let Some((c, depth)) = todo.pop() {
+            let name = self.class(c).qualname.as_str();
+            if out.contains(&name) {
+                continue;
+            }
+            out.push(name);
+            if depth < MAX_ALIAS_HOPS {
+                for base in self.resolved_bases(c).iter() {
+                    if let Resolved::Class(b) = base {
+                        todo.push((*b, depth + 1));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Finds a method on the class or its bases (depth-first, left to right).
     pub fn lookup_method(&self, class: ClassId, name: &str) -> Option<FnId> {
         self.lookup_method_at(class, name, 0)
