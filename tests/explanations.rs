@@ -266,3 +266,53 @@ def flush_all(blocks):
     assert!(!all.contains("guards `written`"), "{all}");
     assert!(!all.contains("several tasks at a time"), "{all}");
 }
+
+/// The call path shown is one on which the lock is not held: a caller that holds it would
+/// point at the wrong place.
+#[test]
+fn the_call_path_goes_through_the_caller_that_holds_no_lock() {
+    let dir = common::project(&[(
+        "paths.py",
+        "\
+import threading
+
+lock = threading.Lock()
+count = 0
+
+
+def bump():
+    global count
+    count += 1
+
+
+def locked_path():
+    with lock:
+        bump()
+
+
+def unlocked_path():
+    bump()
+
+
+def worker():
+    locked_path()
+    unlocked_path()
+
+
+for _ in range(4):
+    threading.Thread(target=worker).start()
+",
+    )]);
+    let diagnostics = check(dir.path().to_path_buf());
+    let all: Vec<String> = diagnostics.iter().map(described).collect();
+    let all = all.join("\n\n");
+    let bump = diagnostics
+        .iter()
+        .find(|d| d.code == "RL101" && d.span.start.line == 9)
+        .map(described)
+        .unwrap_or_else(|| panic!("no RL101 on line 9 in:\n{all}"));
+    assert!(
+        bump.contains("worker → unlocked_path → bump"),
+        "the path through the unlocked caller:\n{bump}"
+    );
+}

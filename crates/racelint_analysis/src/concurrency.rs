@@ -596,7 +596,7 @@ pub fn reach(
                 Receiver::Shared | Receiver::Fresh => true,
                 Receiver::Owned | Receiver::None => false,
             };
-            match reached.get_mut(&edge.to) {
+            match reached.get(&edge.to) {
                 None => {
                     reached.insert(
                         edge.to,
@@ -609,6 +609,17 @@ pub fn reach(
                     queue.push_back(edge.to);
                 }
                 Some(existing) => {
+                    // A path holding fewer of the locks becomes the one a call path shows:
+                    // showing a caller that holds a lock, when another does not, would
+                    // point at the wrong caller.
+                    let fewer = existing.locks.len() > locks.len()
+                        && locks.iter().all(|l| existing.locks.contains(l))
+                        && !context.roots.contains(&edge.to)
+                        && !leads_through(&reached, f, edge.to);
+                    let existing = reached.get_mut(&edge.to).expect("reached");
+                    if fewer {
+                        existing.parent = Some((f, edge.call));
+                    }
                     let before = (existing.locks.len(), existing.self_shared);
                     if !context.roots.contains(&edge.to) {
                         existing.locks.retain(|l| locks.contains(l));
@@ -622,6 +633,22 @@ pub fn reach(
         }
     }
     reached
+}
+
+/// Whether `target` is on the chain of callers through which `f` was reached (so that
+/// making `f` its caller would close a loop).
+fn leads_through(reached: &FxHashMap<FnId, Reach>, f: FnId, target: FnId) -> bool {
+    let mut current = f;
+    for _ in 0..64 {
+        if current == target {
+            return true;
+        }
+        match reached.get(&current).and_then(|r| r.parent) {
+            Some((parent, _)) => current = parent,
+            None => return false,
+        }
+    }
+    true
 }
 
 /// The functions the spawning thread runs while a started thread may still be running: the
