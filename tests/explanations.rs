@@ -316,3 +316,39 @@ for _ in range(4):
         "the path through the unlocked caller:\n{bump}"
     );
 }
+
+/// A context manager that holds no lock is never named as the lock that guards state.
+#[test]
+fn a_context_manager_that_holds_no_lock_guards_nothing() {
+    let dir = common::project(&[(
+        "db.py",
+        "\
+import threading
+
+
+class Conn:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.queries = 0
+
+    def cursor(self):
+        return object()
+
+    def run(self, sql):
+        with self.cursor():
+            self.queries += 1
+
+    def other(self):
+        with self._lock:
+            pass
+
+    def count(self):
+        self.queries += 1
+",
+    )]);
+    let diagnostics = check(dir.path().to_path_buf());
+    let all: Vec<String> = diagnostics.iter().map(described).collect();
+    let all = all.join("\n\n");
+    assert_eq!(diagnostics.len(), 2, "{all}");
+    assert!(!all.contains("self.cursor()"), "{all}");
+}

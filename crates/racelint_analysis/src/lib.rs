@@ -170,10 +170,18 @@ fn group_accesses<'p>(linker: &Linker<'p>) -> Vec<Vec<LocGroup>> {
                     };
                     let (writes, guard) = &mut groups[gi];
                     if guard.is_none() {
+                        // A context manager that holds no lock (`with self.cursor():`) guards
+                        // nothing.
                         *guard = a
                             .locks
                             .iter()
-                            .position(|l| is_effective_lock(l) && !is_wildcard_lock(&l.loc))
+                            .position(|l| {
+                                is_effective_lock(l)
+                                    && !is_wildcard_lock(&l.loc)
+                                    && (!matches!(l.loc, Loc::Via(_))
+                                        || !canonical_locks(linker, std::slice::from_ref(l))
+                                            .is_empty())
+                            })
                             .map(|li| (id, li));
                     }
                     if is_write {
