@@ -136,6 +136,26 @@ pub(crate) const POOL_METHODS: &[&str] = &[
 ];
 
 /// Methods that mutate a container in place.
+/// Functions of the standard library that rearrange the list given as their first argument
+/// in several steps (`heapq.heappush` appends, then sifts the new item up): two threads
+/// running them on one list at once can lose an item or break the heap's order, so each
+/// is a read-modify-write of the list's items.
+pub(crate) const LIST_REARRANGERS: &[&str] = &[
+    "heapq.heappush",
+    "heapq.heappop",
+    "heapq.heappushpop",
+    "heapq.heapreplace",
+    "heapq.heapify",
+    "bisect.insort",
+    "bisect.insort_left",
+    "bisect.insort_right",
+];
+
+/// Whether a call's last name can be one of [`LIST_REARRANGERS`].
+pub(crate) fn may_rearrange_list(name: &str) -> bool {
+    name.starts_with("heap") || name.starts_with("insort")
+}
+
 pub(crate) const MUTATORS: &[&str] = &[
     "append",
     "extend",

@@ -21,8 +21,8 @@ use checks::{leaves_block, made_of, ActiveCheck, Made};
 use crate::guard::prescan;
 use crate::known::{
     contains_ignore_case, is_async_library, is_executor_factory, is_lock_factory,
-    is_thread_identity, is_thread_local_factory, is_thread_pool_factory, looks_like_lock, MUTATORS,
-    POOL_METHODS,
+    is_thread_identity, is_thread_local_factory, is_thread_pool_factory, looks_like_lock,
+    may_rearrange_list, LIST_REARRANGERS, MUTATORS, POOL_METHODS,
 };
 use crate::{
     Access, AccessKind, CallSite, Callee, ClassSummary, DecoratorLock, FunctionSummary, HeldLock,
@@ -2482,6 +2482,7 @@ impl<'a> Summarizer<'a> {
             self.walk_expr(&kw.value);
         }
         self.detect_join(call, name);
+        self.detect_list_rearranging(call, name);
         let callee = match &*call.func {
             // A module-level variable called is not a definition to link to.
             Expr::Name(_) => name_path
@@ -2502,6 +2503,30 @@ impl<'a> Summarizer<'a> {
                 in_loop: !scope.loops.is_empty(),
             };
             self.scope().calls.push(site);
+        }
+    }
+
+    /// `heapq.heappush(self.queue, item)` and the like: a read-modify-write of the items of
+    /// the list passed first (see [`LIST_REARRANGERS`]). `name` is the path of a plain name
+    /// called.
+    fn detect_list_rearranging(&mut self, call: &'a ast::ExprCall, name: Option<&str>) {
+        let path = match &*call.func {
+            Expr::Name(_) => name.map(Cow::Borrowed),
+            Expr::Attribute(a) if may_rearrange_list(a.attr.id.as_str()) => {
+                self.path_of(&call.func)
+            }
+            _ => None,
+        };
+        if !path.is_some_and(|p| LIST_REARRANGERS.contains(&p.as_ref())) {
+            return;
+        }
+        let Some(list) = call.arguments.args.first() else {
+            return;
+        };
+        if let Some(loc) = self.loc_of(list) {
+            if self.is_variable_path(&loc) {
+                self.record(Loc::Item(Box::new(loc)), AccessKind::ReadModifyWrite, list);
+            }
         }
     }
 

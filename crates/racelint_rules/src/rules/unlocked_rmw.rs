@@ -1,6 +1,6 @@
 use racelint_analysis::Analysis;
 use racelint_diagnostics::Severity;
-use racelint_index::AccessKind;
+use racelint_index::{AccessKind, Loc};
 
 use racelint_diagnostics::TextRange;
 
@@ -20,7 +20,10 @@ Finds read-modify-write updates of shared state — `x += 1`, `x = x + 1`, `self
 can run in two threads at once, with no lock held. Also an update split over statements:
 a value read into a local and written back later (`n = self.n` … `self.n = n + 1`), or
 written to a sibling kept in step with state the function changed in between
-(`n = len(self.items)` … `self.items.append(x)` … `self.count = n + 1`).
+(`n = len(self.items)` … `self.items.append(x)` … `self.count = n + 1`). And the standard
+library's functions that rearrange a list in several steps: `heapq.heappush`, `heappop`,
+`heappushpop`, `heapreplace`, `heapify` and `bisect.insort` (two threads pushing onto one
+heap at once can lose an item or break its order).
 
 State is shared when it outlives one call: module globals, class attributes, attributes of
 an object several threads use, locals captured by nested functions that run in threads, and
@@ -108,6 +111,19 @@ pub fn check(analysis: &Analysis<'_>, out: &mut Vec<Finding>) {
                     "written back here from a value read earlier, with no lock held",
                 )
             }
+            // `heapq.heappush(queue, item)`: the access is the list itself, its items the
+            // state (an update of one item is spelled with its subscript).
+            None if matches!(access.loc, Loc::Item(_)) && !access.text.ends_with(']') => (
+                format!(
+                    "unsynchronized read-modify-write of {}: {}",
+                    parts
+                        .state
+                        .strip_prefix("an item of ")
+                        .map_or_else(|| parts.state.clone(), |s| format!("the items of {s}")),
+                    parts.why
+                ),
+                "the list is read and rearranged in several steps with no lock held",
+            ),
             None => (
                 format!(
                     "unsynchronized read-modify-write of {}: {}",
