@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use racelint_index::fxhash::{FxHashMap, FxHashSet};
-use racelint_index::{Access, AccessKind, HeldLock, Loc, ModuleSummary};
+use racelint_index::{Access, AccessKind, ArgSlot, HeldLock, Loc, ModuleSummary};
 
 pub use concurrency::{
     canonical_locks, is_effective_lock, is_wildcard_lock, Context, Evidence, Reach,
@@ -445,6 +445,79 @@ impl<'p> Analysis<'p> {
         })
     }
 
+    /// The canonical state an access of function `f` touches when it runs in context `ci`
+    /// (see [`Analysis::through_args`] for state reached through a parameter).
+    fn state_in(&self, ci: u32, f: FnId, loc: &Loc) -> Option<Loc> {
+        if matches!(loc.root(), Loc::Param { .. }) {
+            self.through_args(ci, f, loc)
+        } else {
+            Some(self.linker.canonical_loc(loc))
+        }
+    }
+
+    /// The state a location reached through a parameter is in context `ci`: for a root of
+    /// a start that passes a shared object to that parameter (`args=(counts,)`), the
+    /// object's; `None` otherwise (the caller's object, which this context cannot name).
+    pub fn through_args(&self, ci: u32, f: FnId, loc: &Loc) -> Option<Loc> {
+        let Loc::Param { function, name } = loc.root() else {
+            return None;
+        };
+        let Evidence::Start { site, spawner, .. } = &self.contexts[ci as usize].evidence else {
+            return None;
+        };
+        if !self.contexts[ci as usize].roots.contains(&f) {
+            return None;
+        }
+        let target = self.linker.function(f);
+        if target.qualname != *function {
+            return None;
+        }
+        let spawn = self
+            .linker
+            .function(*spawner)
+            .spawns
+            .iter()
+            .find(|s| s.range == site.range)?;
+        let (param, rest) = match name.split_once('.') {
+            Some((param, rest)) => (param, Some(rest)),
+            None => (name.as_str(), None),
+        };
+        let index = target.params.iter().position(|p| p == param)?;
+        // A method started as `self.run` or `obj.run` has its `self` bound.
+        let bound = target.class.is_some()
+            && !target
+                .decorators
+                .iter()
+                .any(|d| d.ends_with("staticmethod"));
+        let position = if bound { index.checked_sub(1)? } else { index };
+        let (_, base) = spawn.args.iter().find(|(slot, _)| match slot {
+            ArgSlot::Positional(i) => *i as usize == position,
+            ArgSlot::Keyword(k) => k == param,
+        })?;
+        let extend = |path: &str| match rest {
+            Some(rest) => format!("{path}.{rest}"),
+            None => path.to_owned(),
+        };
+        let root = match base.root() {
+            Loc::Global(p) => Loc::Global(extend(p)),
+            Loc::Instance { class, attr } => Loc::Instance {
+                class: class.clone(),
+                attr: extend(attr),
+            },
+            Loc::Captured { function, name } => Loc::Captured {
+                function: function.clone(),
+                name: extend(name),
+            },
+            _ => return None,
+        };
+        // The items the parameter's path went into, then those of the argument itself.
+        let mut out = root;
+        for _ in 0..item_depth(base) + item_depth(loc) {
+            out = Loc::Item(Box::new(out));
+        }
+        Some(self.linker.canonical_loc(&out))
+    }
+
     /// A local of `function` captured by nested functions is shared between threads only
     /// when a thread is started from inside that function (each call has its own cell).
     fn captured_shared(&self, ci: u32, function: &str) -> bool {
@@ -484,7 +557,9 @@ impl<'p> Analysis<'p> {
                     {
                         continue;
                     }
-                    let loc = self.linker.canonical_loc(&a.loc);
+                    let Some(loc) = self.state_in(ci, *f, &a.loc) else {
+                        continue;
+                    };
                     if !self.shared_in(&loc, reach, ci) {
                         continue;
                     }
@@ -712,7 +787,9 @@ impl Analysis<'_> {
                     if best.contains_key(&id) {
                         continue;
                     }
-                    let loc = self.linker.canonical_loc(&a.loc);
+                    let Some(loc) = self.state_in(ci, *f, &a.loc) else {
+                        continue;
+                    };
                     if !self.shared_in(&loc, reach, ci) {
                         continue;
                     }
@@ -737,6 +814,14 @@ impl Analysis<'_> {
         let mut races: Vec<Race> = best.into_values().collect();
         races.sort_by_key(|r| r.access);
         races
+    }
+}
+
+/// How many `Item` wrappers a location has.
+fn item_depth(loc: &Loc) -> usize {
+    match loc {
+        Loc::Item(inner) => 1 + item_depth(inner),
+        _ => 0,
     }
 }
 

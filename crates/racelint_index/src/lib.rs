@@ -190,6 +190,18 @@ pub struct Spawn {
     /// Given to an executor of one worker (`ThreadPoolExecutor(max_workers=1)`): its tasks
     /// run one at a time, alongside the submitting thread but never alongside each other.
     pub serial: bool,
+    /// Shared objects the start passes to the target (`args=(counts,)`): where each goes,
+    /// and the state it is (a module global, an attribute, or a local of the starting
+    /// function that every thread this start runs receives).
+    pub args: Vec<(ArgSlot, Loc)>,
+}
+
+/// Where an argument of a start goes among the target's parameters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ArgSlot {
+    /// The n-th argument after the bound `self`, if any.
+    Positional(u32),
+    Keyword(String),
 }
 
 /// A call that passes a request-handler class to a server constructor:
@@ -215,6 +227,10 @@ pub struct FunctionSummary {
     pub decorators: Vec<String>,
     /// An `async def`: a coroutine, run by an event loop.
     pub is_async: bool,
+    /// The names of the parameters, in order, `self` included; only for a function with
+    /// accesses to state reached through a parameter (`Loc::Param`), which a start may map
+    /// to the objects it passes.
+    pub params: Vec<String>,
     pub calls: Vec<CallSite>,
     /// Accesses to state. Plain reads are kept only where a lock is held (they tell which
     /// lock guards a location); every other kind is kept.

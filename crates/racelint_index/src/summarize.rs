@@ -25,8 +25,8 @@ use crate::known::{
     may_rearrange_list, LIST_REARRANGERS, MUTATORS, POOL_METHODS,
 };
 use crate::{
-    Access, AccessKind, CallSite, Callee, ClassSummary, DecoratorLock, FunctionSummary, HeldLock,
-    Loc, ModuleSummary, Receiver, ServerCall, Spawn, SpawnKind, SyntaxError,
+    Access, AccessKind, ArgSlot, CallSite, Callee, ClassSummary, DecoratorLock, FunctionSummary,
+    HeldLock, Loc, ModuleSummary, Receiver, ServerCall, Spawn, SpawnKind, SyntaxError,
 };
 
 /// Settings that change what the summarizer recognizes.
@@ -840,6 +840,7 @@ impl<'a> Summarizer<'a> {
             acquires: Vec::new(),
             provides_locks: Vec::new(),
             is_async: false,
+            params: Vec::new(),
         });
         self.functions.len() - 1
     }
@@ -969,6 +970,19 @@ impl<'a> Summarizer<'a> {
                 .cloned()
                 .collect();
             self.func().provides_locks = held;
+        }
+        // The parameters by position, for a start that passes objects to them.
+        if self
+            .scope()
+            .accesses
+            .iter()
+            .any(|a| matches!(a.loc.root(), Loc::Param { .. }))
+        {
+            self.func().params = f
+                .parameters
+                .iter_non_variadic_params()
+                .map(|p| p.parameter.name.id.as_str().to_owned())
+                .collect();
         }
         self.finish_scope();
     }
@@ -1286,6 +1300,18 @@ impl<'a> Summarizer<'a> {
                     if let Some((alias, _)) = scope.aliases.get(id) {
                         return Some(alias.clone());
                     }
+                    // A parameter still holding what the caller passed: the object is the
+                    // caller's (a start may pass the same one to every thread).
+                    if scope.params.contains(id)
+                        && scope.self_name != Some(id)
+                        && scope.cls_name != Some(id)
+                        && !scope.bound_in.contains_key(id)
+                    {
+                        return Some(Loc::Param {
+                            function: scope.qualname.clone(),
+                            name: id.to_owned(),
+                        });
+                    }
                 }
                 match self.resolve_name(id) {
                     NameRes::Variable(p) => self.not_thread_local_global(p),
@@ -1340,6 +1366,10 @@ impl<'a> Summarizer<'a> {
                         })
                     }
                     Loc::Captured { function, name } => Some(Loc::Captured {
+                        function,
+                        name: dotted(&name, attr),
+                    }),
+                    Loc::Param { function, name } => Some(Loc::Param {
                         function,
                         name: dotted(&name, attr),
                     }),
@@ -2660,6 +2690,117 @@ impl<'a> Summarizer<'a> {
         }
     }
 
+    /// The shared objects a start passes to its target, by where they go: `args=(…)` and
+    /// `kwargs={…}` of a `Thread` or `Timer`, the arguments after the callable of `submit`,
+    /// `run_in_executor`, `to_thread` and `start_new_thread`, and `args` of a thread pool's
+    /// `apply_async`.
+    fn spawn_args(
+        &self,
+        kind: SpawnKind,
+        method: Option<&str>,
+        call: &'a ast::ExprCall,
+    ) -> Vec<(ArgSlot, Loc)> {
+        let arguments = &call.arguments;
+        let elements = |e: &'a Expr| -> &'a [Expr] {
+            match e {
+                Expr::Tuple(t) => &t.elts,
+                Expr::List(l) => &l.elts,
+                _ => &[],
+            }
+        };
+        let keyword = |name: &str| arguments.find_keyword(name).map(|k| &k.value);
+        let (positional, keywords): (&[Expr], Option<&Expr>) = match kind {
+            SpawnKind::Thread | SpawnKind::Timer => (
+                keyword("args")
+                    .or_else(|| {
+                        (kind == SpawnKind::Timer)
+                            .then(|| arguments.args.get(2))
+                            .flatten()
+                    })
+                    .map_or(&[], elements),
+                keyword("kwargs"),
+            ),
+            SpawnKind::StartNewThread => (
+                arguments.args.get(1).map_or(&[], elements),
+                arguments.args.get(2),
+            ),
+            SpawnKind::Executor if method == Some("submit") => {
+                (arguments.args.get(1..).unwrap_or(&[]), None)
+            }
+            SpawnKind::ToThread => (arguments.args.get(1..).unwrap_or(&[]), None),
+            SpawnKind::RunInExecutor => (arguments.args.get(2..).unwrap_or(&[]), None),
+            SpawnKind::ThreadPool if matches!(method, Some("apply_async" | "apply")) => (
+                keyword("args")
+                    .or_else(|| arguments.args.get(1))
+                    .map_or(&[], elements),
+                keyword("kwds").or_else(|| arguments.args.get(2)),
+            ),
+            _ => (&[], None),
+        };
+        let mut out = Vec::new();
+        for (i, arg) in positional.iter().enumerate() {
+            if let Some(loc) = self.shared_arg(arg) {
+                out.push((ArgSlot::Positional(i as u32), loc));
+            }
+        }
+        // Keywords of the call itself go to the target too (`submit(f, x=counts)`).
+        let direct = matches!(
+            kind,
+            SpawnKind::Executor | SpawnKind::ToThread | SpawnKind::RunInExecutor
+        );
+        if direct {
+            for kw in &arguments.keywords {
+                if let (Some(name), Some(loc)) = (&kw.arg, self.shared_arg(&kw.value)) {
+                    out.push((ArgSlot::Keyword(name.id.as_str().to_owned()), loc));
+                }
+            }
+        }
+        if let Some(Expr::Dict(d)) = keywords {
+            for item in &d.items {
+                if let (Some(Expr::StringLiteral(key)), Some(loc)) =
+                    (&item.key, self.shared_arg(&item.value))
+                {
+                    out.push((ArgSlot::Keyword(key.value.to_str().to_owned()), loc));
+                }
+            }
+        }
+        out
+    }
+
+    /// The state an argument of a start is, when the started thread shares it: a module
+    /// global, an attribute, or a local of the starting function made outside the loop
+    /// that starts the threads (each thread of the start receives the same object).
+    fn shared_arg(&self, arg: &'a Expr) -> Option<Loc> {
+        if let Expr::Name(n) = arg {
+            let id = n.id.as_str();
+            if self.is_local_name(id) {
+                let scope = self.scopes.last()?;
+                // Locks, executors, thread-locals and thread identities are no state.
+                let special = scope
+                    .holds
+                    .get(id)
+                    .is_some_and(|h| !matches!(h, Holds::Instance(_) | Holds::Other));
+                if self.bound_in_current_loop(id)
+                    || scope.params.contains(id)
+                    || special
+                    || scope.self_name == Some(id)
+                {
+                    return None;
+                }
+                return Some(Loc::Captured {
+                    function: scope.qualname.clone(),
+                    name: id.to_owned(),
+                });
+            }
+        }
+        let loc = self.loc_of(arg)?;
+        (matches!(
+            loc.root(),
+            Loc::Global(_) | Loc::Instance { .. } | Loc::Captured { .. }
+        ) && self.is_variable_path(&loc))
+        .then_some(loc)
+    }
+
     /// Whether a local was bound in the innermost loop around this point, so that each
     /// iteration has its own object.
     fn bound_in_current_loop(&self, name: &str) -> bool {
@@ -2796,6 +2937,7 @@ impl<'a> Summarizer<'a> {
             "{path:?} starts a thread but is missing from THREAD_START_PATHS"
         );
         let (callee, receiver) = self.target_of(target)?;
+        let args = self.spawn_args(kind, method, call);
         let scope = self.scopes.last().expect("scope");
         let spawn = Spawn {
             kind,
@@ -2805,6 +2947,7 @@ impl<'a> Summarizer<'a> {
             stmt_start: scope.stmt.start(),
             repeated: !scope.loops.is_empty(),
             serial,
+            args,
         };
         self.func().spawns.push(spawn);
         Some(role)

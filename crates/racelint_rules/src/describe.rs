@@ -73,6 +73,44 @@ pub fn state_phrase(analysis: &Analysis<'_>, loc: &Loc, text: &str) -> String {
     }
 }
 
+/// How a message names state reached through a parameter `param` (dotted) that the start
+/// passed an object to: the state as the code spells it, and the object it is.
+fn passed_state(analysis: &Analysis<'_>, race: &Race, param: &str, text: &str) -> String {
+    let param = param.split('.').next().unwrap_or(param);
+    let items = if matches!(race.loc, Loc::Item(_)) && text.ends_with(']') {
+        "an item of "
+    } else {
+        ""
+    };
+    let shown = text
+        .rsplit_once('[')
+        .filter(|_| !items.is_empty())
+        .map_or(text, |(c, _)| c);
+    let (origin, first) = match race.loc.root() {
+        Loc::Global(path) => {
+            let (_, rest) = split_module(analysis, path);
+            let first = rest.split('.').next().unwrap_or_default().to_owned();
+            (format!("module global `{first}`"), first)
+        }
+        Loc::Instance { class, attr } => {
+            let first = attr.split('.').next().unwrap_or(attr).to_owned();
+            (format!("`self.{first}` of `{}`", short_class(class)), first)
+        }
+        Loc::Captured { function, name } => {
+            let outer = function.rsplit('.').next().unwrap_or(function);
+            let first = name.split('.').next().unwrap_or(name).to_owned();
+            (format!("the local `{first}` of `{outer}`"), first)
+        }
+        _ => ("an object".to_owned(), String::new()),
+    };
+    let which = if first == param {
+        origin
+    } else {
+        format!("`{param}` is {origin}")
+    };
+    format!("{items}`{shown}` ({which}, which the start passes to each thread it runs)")
+}
+
 /// Splits a canonical global path into its module and the rest.
 fn split_module(analysis: &Analysis<'_>, path: &str) -> (Option<String>, String) {
     let parts: Vec<&str> = path.split('.').collect();
@@ -299,7 +337,10 @@ pub fn race_parts(analysis: &Analysis<'_>, race: &Race, help_subject: &str) -> R
     } else {
         &race.loc
     };
-    let state = state_phrase(analysis, shown, &access.text);
+    let state = match access.loc.root() {
+        Loc::Param { name, .. } => passed_state(analysis, race, name, &access.text),
+        _ => state_phrase(analysis, shown, &access.text),
+    };
     let explanation = explain(analysis, race);
     let mut related = explanation.related;
     let guard = analysis

@@ -26,8 +26,9 @@ library's functions that rearrange a list in several steps: `heapq.heappush`, `h
 heap at once can lose an item or break its order).
 
 State is shared when it outlives one call: module globals, class attributes, attributes of
-an object several threads use, locals captured by nested functions that run in threads, and
-the items of containers stored in any of these.
+an object several threads use, locals captured by nested functions that run in threads,
+objects a start passes to each thread it runs (`args=(counts,)`), and the items of
+containers stored in any of these.
 
 Code runs concurrently when racelint sees it reached (through calls it can resolve, across
 modules) from a thread entry point that can run alongside itself — a `threading.Thread`
