@@ -99,7 +99,7 @@ pub fn analyze<'p>(modules: &'p [&'p ModuleSummary], options: &AnalysisOptions) 
         },
         || writes_and_guards(groups),
     );
-    Analysis {
+    let mut analysis = Analysis {
         linker,
         edges,
         contexts,
@@ -109,7 +109,9 @@ pub fn analyze<'p>(modules: &'p [&'p ModuleSummary], options: &AnalysisOptions) 
         guards,
         called_locked: std::sync::OnceLock::new(),
         lock_guarded: std::sync::OnceLock::new(),
-    }
+    };
+    analysis.add_passed_writes();
+    analysis
 }
 
 /// One module's accesses to one canonical location that matter to the tables of writes and
@@ -443,6 +445,38 @@ impl<'p> Analysis<'p> {
             }
             out
         })
+    }
+
+    /// The writes a started target makes through a parameter to an object its start passes
+    /// (`out.append(x)` with `args=(items,)`) are writes to that object, which another
+    /// thread's code may race with.
+    fn add_passed_writes(&mut self) {
+        let mut found: Vec<(Loc, AccessId)> = Vec::new();
+        for (ci, context) in self.contexts.iter().enumerate() {
+            if !matches!(context.evidence, Evidence::Start { .. }) {
+                continue;
+            }
+            for root in &context.roots {
+                for (ai, a) in self.linker.function(*root).accesses.iter().enumerate() {
+                    if !a.kind.is_write() || !matches!(a.loc.root(), Loc::Param { .. }) {
+                        continue;
+                    }
+                    if let Some(loc) = self.through_args(ci as u32, *root, &a.loc) {
+                        let id = AccessId {
+                            func: *root,
+                            index: ai as u32,
+                        };
+                        found.push((loc, id));
+                    }
+                }
+            }
+        }
+        for (loc, id) in found {
+            let writes = self.writes.entry(loc).or_default();
+            if !writes.contains(&id) {
+                writes.push(id);
+            }
+        }
     }
 
     /// The canonical state an access of function `f` touches when it runs in context `ci`

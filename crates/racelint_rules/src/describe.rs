@@ -77,14 +77,14 @@ pub fn state_phrase(analysis: &Analysis<'_>, loc: &Loc, text: &str) -> String {
 /// passed an object to: the state as the code spells it, and the object it is.
 fn passed_state(analysis: &Analysis<'_>, race: &Race, param: &str, text: &str) -> String {
     let param = param.split('.').next().unwrap_or(param);
-    let items = if matches!(race.loc, Loc::Item(_)) && text.ends_with(']') {
+    let items = if matches!(race.loc, Loc::Item(_)) {
         "an item of "
     } else {
         ""
     };
     let shown = text
-        .rsplit_once('[')
-        .filter(|_| !items.is_empty())
+        .strip_suffix(']')
+        .and_then(|t| t.rsplit_once('['))
         .map_or(text, |(c, _)| c);
     let (origin, first) = match race.loc.root() {
         Loc::Global(path) => {
