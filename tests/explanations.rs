@@ -352,3 +352,34 @@ class Conn:
     assert_eq!(diagnostics.len(), 2, "{all}");
     assert!(!all.contains("self.cursor()"), "{all}");
 }
+
+/// State reached through a parameter is named as the code spells it, and as the object the
+/// start passes.
+#[test]
+fn state_passed_to_threads_names_the_object_passed() {
+    let dir = common::project(&[(
+        "words.py",
+        "\
+import threading
+
+
+def count_words(counter, words):
+    for word in words:
+        counter[word] = counter.get(word, 0) + 1
+
+
+def main(chunks):
+    counts = {}
+    for chunk in chunks:
+        threading.Thread(target=count_words, args=(counts, chunk)).start()
+",
+    )]);
+    let diagnostics = check(dir.path().to_path_buf());
+    let all: Vec<String> = diagnostics.iter().map(described).collect();
+    let all = all.join("\n\n");
+    assert_eq!(diagnostics.len(), 1, "{all}");
+    assert!(
+        all.contains("an item of `counter` (`counter` is the local `counts` of `main`, which the start passes to each thread it runs)"),
+        "{all}"
+    );
+}
