@@ -2699,6 +2699,7 @@ impl<'a> Summarizer<'a> {
         kind: SpawnKind,
         method: Option<&str>,
         call: &'a ast::ExprCall,
+        target: &'a Expr,
     ) -> Vec<(ArgSlot, Loc)> {
         let arguments = &call.arguments;
         let elements = |e: &'a Expr| -> &'a [Expr] {
@@ -2738,7 +2739,19 @@ impl<'a> Summarizer<'a> {
             _ => (&[], None),
         };
         let mut out = Vec::new();
-        for (i, arg) in positional.iter().enumerate() {
+        // `functools.partial(f, counts)` passes its own arguments first.
+        let mut bound: &[Expr] = &[];
+        if let Expr::Call(p) = target {
+            if self.path_of(&p.func).as_deref() == Some("functools.partial") {
+                bound = p.arguments.args.get(1..).unwrap_or(&[]);
+                for kw in &p.arguments.keywords {
+                    if let (Some(name), Some(loc)) = (&kw.arg, self.shared_arg(&kw.value)) {
+                        out.push((ArgSlot::Keyword(name.id.as_str().to_owned()), loc));
+                    }
+                }
+            }
+        }
+        for (i, arg) in bound.iter().chain(positional).enumerate() {
             if let Some(loc) = self.shared_arg(arg) {
                 out.push((ArgSlot::Positional(i as u32), loc));
             }
@@ -2937,7 +2950,7 @@ impl<'a> Summarizer<'a> {
             "{path:?} starts a thread but is missing from THREAD_START_PATHS"
         );
         let (callee, receiver) = self.target_of(target)?;
-        let args = self.spawn_args(kind, method, call);
+        let args = self.spawn_args(kind, method, call, target);
         let scope = self.scopes.last().expect("scope");
         let spawn = Spawn {
             kind,
