@@ -383,3 +383,48 @@ def main(chunks):
         "{all}"
     );
 }
+
+/// A write in another thread is attributed to the entry point that reaches it, not to the
+/// first entry of its context.
+#[test]
+fn the_other_thread_is_named_by_the_entry_that_reaches_the_write() {
+    let dir = common::project(&[(
+        "svc.py",
+        "\
+import threading
+
+
+class Svc:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.state = None
+        self._thread = None
+
+    def name(self):
+        return 'svc'
+
+    def start(self):
+        self._thread = threading.Thread(target=self._run)
+        self._thread.start()
+
+    def _run(self):
+        if self.state is None:
+            self.state = 'running'
+
+    def reset(self):
+        self._clear()
+
+    def _clear(self):
+        self.state = None
+
+    def locked(self):
+        with self._lock:
+            pass
+",
+    )]);
+    let diagnostics = check(dir.path().to_path_buf());
+    let all: Vec<String> = diagnostics.iter().map(described).collect();
+    let all = all.join("\n\n");
+    assert!(all.contains("(entry `Svc.reset`)"), "{all}");
+    assert!(!all.contains("(entry `Svc.name`)"), "{all}");
+}

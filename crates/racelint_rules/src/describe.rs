@@ -206,10 +206,11 @@ pub fn explain(analysis: &Analysis<'_>, race: &Race) -> Explanation {
                     let who = match conflict.context {
                         None => format!("{other} writes it while the thread is running"),
                         Some(cj) => {
-                            let other_root = analysis.contexts[cj as usize]
-                                .roots
+                            // The root through which that context reaches the write.
+                            let other_root = analysis
+                                .call_path(cj, conflict.access.func)
                                 .first()
-                                .copied()
+                                .map(|(r, _)| *r)
                                 .unwrap_or(conflict.access.func);
                             format!(
                                 "{other} writes it in another thread (entry {})",
