@@ -160,6 +160,9 @@ struct ModuleScope {
     thread_local_globals: HashSet<String>,
     /// `cond = threading.Condition(lock)`: `cond` is `lock`.
     lock_aliases: HashMap<String, String>,
+    /// Module-level classes (by qualified name) and the attributes their methods store a
+    /// lock in: `_STATE.gate` is a lock where `_STATE = _State()`.
+    object_locks: HashMap<String, HashSet<String>>,
     /// What each module-level name resolves to, built once after the pre-pass: imports
     /// first, then definitions, then variables.
     names: HashMap<String, ModuleName>,
@@ -537,6 +540,7 @@ impl<'a> Summarizer<'a> {
     fn module_prepass(&mut self, body: &'a [Stmt]) {
         let mut stack: Vec<&[Stmt]> = vec![body];
         let mut assigns: Vec<(&Expr, Option<&Expr>)> = Vec::new();
+        let mut classes: Vec<&'a ast::StmtClassDef> = Vec::new();
         while let Some(block) = stack.pop() {
             for stmt in block {
                 match stmt {
@@ -550,6 +554,7 @@ impl<'a> Summarizer<'a> {
                     }
                     Stmt::ClassDef(c) => {
                         self.module_scope.defs.insert(c.name.id.as_str().to_owned());
+                        classes.push(c);
                     }
                     Stmt::Assign(a) => {
                         for t in &a.targets {
@@ -591,6 +596,34 @@ impl<'a> Summarizer<'a> {
                     }
                     _ => {}
                 }
+            }
+        }
+        // Once every import is known: the lock attributes of module-level classes.
+        for c in classes {
+            let mut locks = HashSet::default();
+            for stmt in &c.body {
+                let Stmt::FunctionDef(f) = stmt else { continue };
+                let Some(first) = f.parameters.iter_non_variadic_params().next() else {
+                    continue;
+                };
+                let mut finder = SelfAssignFinder {
+                    self_name: first.parameter.name.id.as_str(),
+                    found: Vec::new(),
+                };
+                finder.visit_body(&f.body);
+                for (attr, value, _) in finder.found {
+                    if matches!(
+                        self.classify_value_at_module(value),
+                        Holds::Lock | Holds::Semaphore
+                    ) {
+                        locks.insert(attr);
+                    }
+                }
+            }
+            if !locks.is_empty() {
+                self.module_scope
+                    .object_locks
+                    .insert(dotted(self.module, c.name.id.as_str()), locks);
             }
         }
         for (target, value) in assigns {
@@ -714,7 +747,11 @@ impl<'a> Summarizer<'a> {
         } else if path
             .rsplit('.')
             .next()
-            .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_uppercase()))
+            // A class by its name (`Stats`, private `_State`).
+            .is_some_and(|last| {
+                last.trim_start_matches('_')
+                    .starts_with(|c: char| c.is_ascii_uppercase())
+            })
         {
             Holds::Instance(path.to_string())
         } else {
@@ -1413,6 +1450,17 @@ impl<'a> Summarizer<'a> {
             Expr::Attribute(a) if self.is_self(&a.value) || self.is_class_object(&a.value) => {
                 self.current_class()?.attrs.get(a.attr.id.as_str()).cloned()
             }
+            // `_STATE.gate` where `_STATE = _State()` holds an object of a module-level
+            // class whose methods store a lock in `gate`.
+            Expr::Attribute(a) => match self.holds_of(&a.value)? {
+                Holds::Instance(class) => self
+                    .module_scope
+                    .object_locks
+                    .get(&class)?
+                    .contains(a.attr.id.as_str())
+                    .then_some(Holds::Lock),
+                _ => None,
+            },
             _ => None,
         }
     }
