@@ -1902,6 +1902,23 @@ impl<'a> Summarizer<'a> {
             Expr::Attribute(a) => looks_like_lock(a.attr.id.as_str()),
             _ => false,
         };
+        // One of a table of locks (`with self.locks[key]:`, lock striping): a lock whose
+        // identity depends on the key, so of unknown identity.
+        let striped = match expr {
+            Expr::Subscript(sub) => match &*sub.value {
+                Expr::Name(n) => looks_like_lock(n.id.as_str()),
+                Expr::Attribute(a) => looks_like_lock(a.attr.id.as_str()),
+                _ => false,
+            },
+            _ => false,
+        };
+        if striped {
+            return Some(HeldLock {
+                loc: Loc::Unknown(text.clone()),
+                text,
+                range: expr.range(),
+            });
+        }
         if !(known || fresh || named) {
             return None;
         }
