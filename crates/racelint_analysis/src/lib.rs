@@ -493,7 +493,8 @@ impl<'p> Analysis<'p> {
     /// a start that passes a shared object to that parameter (`args=(counts,)`), the
     /// object's; `None` otherwise (the caller's object, which this context cannot name).
     pub fn through_args(&self, ci: u32, f: FnId, loc: &Loc) -> Option<Loc> {
-        let Loc::Param { function, name } = loc.root() else {
+        // A parameter's state is spelled without its function: the access's own.
+        let Loc::Param { name, .. } = loc.root() else {
             return None;
         };
         let Evidence::Start { site, spawner, .. } = &self.contexts[ci as usize].evidence else {
@@ -503,9 +504,6 @@ impl<'p> Analysis<'p> {
             return None;
         }
         let target = self.linker.function(f);
-        if target.qualname != *function {
-            return None;
-        }
         let spawn = self
             .linker
             .function(*spawner)

@@ -32,7 +32,10 @@ pub enum Loc {
     Captured { function: String, name: String },
     /// An item of the container stored in a location: `d[k]`, `self.cache[key]`.
     Item(Box<Loc>),
-    /// A parameter of a function (used for locks passed in as arguments).
+    /// A parameter of a function: a lock passed in as an argument (with its function), or
+    /// state reached through a parameter (`counter[k]`, `stats.count`: `name` dotted, and
+    /// `function` empty, since it is the access's own), which a start may pass a shared
+    /// object to.
     Param { function: String, name: String },
     /// Something the summarizer could not name (used only for locks).
     Unknown(String),

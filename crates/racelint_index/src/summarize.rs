@@ -598,34 +598,6 @@ impl<'a> Summarizer<'a> {
                 }
             }
         }
-        // Once every import is known: the lock attributes of module-level classes.
-        for c in classes {
-            let mut locks = HashSet::default();
-            for stmt in &c.body {
-                let Stmt::FunctionDef(f) = stmt else { continue };
-                let Some(first) = f.parameters.iter_non_variadic_params().next() else {
-                    continue;
-                };
-                let mut finder = SelfAssignFinder {
-                    self_name: first.parameter.name.id.as_str(),
-                    found: Vec::new(),
-                };
-                finder.visit_body(&f.body);
-                for (attr, value, _) in finder.found {
-                    if matches!(
-                        self.classify_value_at_module(value),
-                        Holds::Lock | Holds::Semaphore
-                    ) {
-                        locks.insert(attr);
-                    }
-                }
-            }
-            if !locks.is_empty() {
-                self.module_scope
-                    .object_locks
-                    .insert(dotted(self.module, c.name.id.as_str()), locks);
-            }
-        }
         for (target, value) in assigns {
             let mut names = Vec::new();
             collect_bound_names(target, &mut names);
@@ -680,6 +652,54 @@ impl<'a> Summarizer<'a> {
             scope
                 .names
                 .insert(name.clone(), ModuleName::Path(target.clone()));
+        }
+        // Once every import and variable is known: the lock attributes of the module-level
+        // classes some module-level variable holds an object of.
+        if classes.is_empty() {
+            return;
+        }
+        let held: HashSet<&str> = self
+            .module_scope
+            .variables
+            .values()
+            .filter_map(|h| match h {
+                Holds::Instance(class) => Some(class.as_str()),
+                _ => None,
+            })
+            .collect();
+        let held: HashSet<String> = classes
+            .iter()
+            .map(|c| dotted(self.module, c.name.id.as_str()))
+            .filter(|q| held.contains(q.as_str()))
+            .collect();
+        for c in classes {
+            let qualname = dotted(self.module, c.name.id.as_str());
+            if !held.contains(&qualname) {
+                continue;
+            }
+            let mut locks = HashSet::default();
+            for stmt in &c.body {
+                let Stmt::FunctionDef(f) = stmt else { continue };
+                let Some(first) = f.parameters.iter_non_variadic_params().next() else {
+                    continue;
+                };
+                let mut finder = SelfAssignFinder {
+                    self_name: first.parameter.name.id.as_str(),
+                    found: Vec::new(),
+                };
+                finder.visit_body(&f.body);
+                for (attr, value, _) in finder.found {
+                    if matches!(
+                        self.classify_value_at_module(value),
+                        Holds::Lock | Holds::Semaphore
+                    ) {
+                        locks.insert(attr);
+                    }
+                }
+            }
+            if !locks.is_empty() {
+                self.module_scope.object_locks.insert(qualname, locks);
+            }
         }
     }
 
@@ -1344,8 +1364,10 @@ impl<'a> Summarizer<'a> {
                         && scope.cls_name != Some(id)
                         && !scope.bound_in.contains_key(id)
                     {
+                        // The function is the one the access belongs to: not spelled
+                        // out again in every location (no allocation).
                         return Some(Loc::Param {
-                            function: scope.qualname.clone(),
+                            function: String::new(),
                             name: id.to_owned(),
                         });
                     }
