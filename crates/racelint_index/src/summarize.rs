@@ -163,6 +163,9 @@ struct ModuleScope {
     /// Module-level classes (by qualified name) and the attributes their methods store a
     /// lock in: `_STATE.gate` is a lock where `_STATE = _State()`.
     object_locks: HashMap<String, HashSet<String>>,
+    /// Module-level subclasses of `threading.local` (qualified names): their objects'
+    /// attributes are per thread, as those of `threading.local()` are.
+    thread_local_classes: HashSet<String>,
     /// What each module-level name resolves to, built once after the pre-pass: imports
     /// first, then definitions, then variables.
     names: HashMap<String, ModuleName>,
@@ -598,6 +601,27 @@ impl<'a> Summarizer<'a> {
                 }
             }
         }
+        // Subclasses of `threading.local`, also through other classes of this module.
+        loop {
+            let before = self.module_scope.thread_local_classes.len();
+            for c in &classes {
+                let local = c.arguments.as_ref().is_some_and(|args| {
+                    args.args.iter().any(|base| {
+                        self.module_path_of(base).is_some_and(|p| {
+                            is_thread_local_factory(&p)
+                                || self.module_scope.thread_local_classes.contains(&p)
+                        })
+                    })
+                });
+                if local {
+                    let qualname = dotted(self.module, c.name.id.as_str());
+                    self.module_scope.thread_local_classes.insert(qualname);
+                }
+            }
+            if self.module_scope.thread_local_classes.len() == before {
+                break;
+            }
+        }
         for (target, value) in assigns {
             let mut names = Vec::new();
             collect_bound_names(target, &mut names);
@@ -756,7 +780,9 @@ impl<'a> Summarizer<'a> {
             } else {
                 Holds::Lock
             }
-        } else if is_thread_local_factory(path) {
+        } else if is_thread_local_factory(path)
+            || self.module_scope.thread_local_classes.contains(path)
+        {
             Holds::ThreadLocal
         } else if is_executor_factory(path) {
             Holds::Executor
