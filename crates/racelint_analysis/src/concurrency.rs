@@ -67,7 +67,9 @@ impl Context {
     /// Whether two threads of this context may touch `loc` at once: the context runs in
     /// several threads, and for state of `self`, on one object.
     pub fn runs_alongside_itself(&self, loc: &Loc) -> bool {
-        self.repeated && (self.self_repeated || !matches!(loc.root(), Loc::Instance { .. }))
+        self.repeated
+            && (self.self_repeated || !matches!(loc.root(), Loc::Instance { .. }))
+            && !racelint_index::per_iteration(loc)
     }
 }
 

@@ -44,6 +44,17 @@ pub enum Loc {
     Via(Box<Callee>),
 }
 
+/// Marks the name of a `Loc::Captured` that is an object made anew in each iteration of the
+/// loop that starts threads and passed to them (`mine@<loop offset>`): the threads of one
+/// iteration share it, a thread of another iteration has its own.
+pub const PER_ITERATION: char = '@';
+
+/// Whether a location is an object made anew in each iteration of a loop that starts
+/// threads (see [`PER_ITERATION`]).
+pub fn per_iteration(loc: &Loc) -> bool {
+    matches!(loc.root(), Loc::Captured { name, .. } if name.contains(PER_ITERATION))
+}
+
 impl Loc {
     /// The location without any `Item` wrappers: the variable or attribute holding the data.
     pub fn root(&self) -> &Loc {

@@ -2906,16 +2906,21 @@ impl<'a> Summarizer<'a> {
                     .holds
                     .get(id)
                     .is_some_and(|h| !matches!(h, Holds::Instance(_) | Holds::Other));
-                if self.bound_in_current_loop(id)
-                    || scope.params.contains(id)
-                    || special
-                    || scope.self_name == Some(id)
-                {
+                if scope.params.contains(id) || special || scope.self_name == Some(id) {
                     return None;
                 }
+                // An object made in the loop that starts the threads belongs to one
+                // iteration: the threads started in that iteration share it, not those of
+                // the next (see [`crate::per_iteration`]).
+                let name = match (self.bound_in_current_loop(id), scope.loops.last()) {
+                    (true, Some(each)) => {
+                        format!("{id}{}{}", crate::PER_ITERATION, u32::from(each.start()))
+                    }
+                    _ => id.to_owned(),
+                };
                 return Some(Loc::Captured {
                     function: scope.qualname.clone(),
-                    name: id.to_owned(),
+                    name,
                 });
             }
         }

@@ -98,17 +98,27 @@ fn passed_state(analysis: &Analysis<'_>, race: &Race, param: &str, text: &str) -
         }
         Loc::Captured { function, name } => {
             let outer = function.rsplit('.').next().unwrap_or(function);
-            let first = name.split('.').next().unwrap_or(name).to_owned();
+            let first = name.split('.').next().unwrap_or(name);
+            let first = first
+                .split(racelint_index::PER_ITERATION)
+                .next()
+                .unwrap_or(first)
+                .to_owned();
             (format!("the local `{first}` of `{outer}`"), first)
         }
         _ => ("an object".to_owned(), String::new()),
+    };
+    let passed = if racelint_index::per_iteration(&race.loc) {
+        "made in each iteration of the loop and passed to the threads it starts"
+    } else {
+        "which the start passes to each thread it runs"
     };
     let which = if first == param {
         origin
     } else {
         format!("`{param}` is {origin}")
     };
-    format!("{items}`{shown}` ({which}, which the start passes to each thread it runs)")
+    format!("{items}`{shown}` ({which}, {passed})")
 }
 
 /// Splits a canonical global path into its module and the rest.
