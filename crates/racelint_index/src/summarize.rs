@@ -682,49 +682,48 @@ impl<'a> Summarizer<'a> {
         if classes.is_empty() {
             return;
         }
-        let held: HashSet<&str> = self
-            .module_scope
-            .variables
-            .values()
-            .filter_map(|h| match h {
-                Holds::Instance(class) => Some(class.as_str()),
-                _ => None,
-            })
-            .collect();
-        let held: HashSet<String> = classes
-            .iter()
-            .map(|c| dotted(self.module, c.name.id.as_str()))
-            .filter(|q| held.contains(q.as_str()))
-            .collect();
-        for c in classes {
-            let qualname = dotted(self.module, c.name.id.as_str());
-            if !held.contains(&qualname) {
-                continue;
-            }
-            let mut locks = HashSet::default();
-            for stmt in &c.body {
-                let Stmt::FunctionDef(f) = stmt else { continue };
-                let Some(first) = f.parameters.iter_non_variadic_params().next() else {
+        let mut found: Vec<(String, HashSet<String>)> = Vec::new();
+        {
+            let held: HashSet<&str> = self
+                .module_scope
+                .variables
+                .values()
+                .filter_map(|h| match h {
+                    Holds::Instance(class) => Some(class.as_str()),
+                    _ => None,
+                })
+                .collect();
+            for c in classes {
+                let qualname = dotted(self.module, c.name.id.as_str());
+                if !held.contains(qualname.as_str()) {
                     continue;
-                };
-                let mut finder = SelfAssignFinder {
-                    self_name: first.parameter.name.id.as_str(),
-                    found: Vec::new(),
-                };
-                finder.visit_body(&f.body);
-                for (attr, value, _) in finder.found {
-                    if matches!(
-                        self.classify_value_at_module(value),
-                        Holds::Lock | Holds::Semaphore
-                    ) {
-                        locks.insert(attr);
+                }
+                let mut locks = HashSet::default();
+                for stmt in &c.body {
+                    let Stmt::FunctionDef(f) = stmt else { continue };
+                    let Some(first) = f.parameters.iter_non_variadic_params().next() else {
+                        continue;
+                    };
+                    let mut finder = SelfAssignFinder {
+                        self_name: first.parameter.name.id.as_str(),
+                        found: Vec::new(),
+                    };
+                    finder.visit_body(&f.body);
+                    for (attr, value, _) in finder.found {
+                        if matches!(
+                            self.classify_value_at_module(value),
+                            Holds::Lock | Holds::Semaphore
+                        ) {
+                            locks.insert(attr);
+                        }
                     }
                 }
-            }
-            if !locks.is_empty() {
-                self.module_scope.object_locks.insert(qualname, locks);
+                if !locks.is_empty() {
+                    found.push((qualname, locks));
+                }
             }
         }
+        self.module_scope.object_locks.extend(found);
     }
 
     fn module_path_of(&self, expr: &'a Expr) -> Option<String> {
