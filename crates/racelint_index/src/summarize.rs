@@ -2893,8 +2893,9 @@ impl<'a> Summarizer<'a> {
     }
 
     /// The state an argument of a start is, when the started thread shares it: a module
-    /// global, an attribute, or a local of the starting function made outside the loop
-    /// that starts the threads (each thread of the start receives the same object).
+    /// global, an attribute, or a local of the starting function (every thread of the start
+    /// receives the same object; one made in the loop that starts the threads is marked as
+    /// that iteration's).
     fn shared_arg(&self, arg: &'a Expr) -> Option<Loc> {
         if let Expr::Name(n) = arg {
             let id = n.id.as_str();
