@@ -70,6 +70,9 @@ pub struct Analysis<'p> {
     called_locked: std::sync::OnceLock<FxHashSet<FnId>>,
     /// The instance attributes some access touches holding a lock, worked out on first use.
     lock_guarded: std::sync::OnceLock<LockGuarded<'p>>,
+    /// Module globals holding an object of a `threading.local` subclass of another module
+    /// (`pkg.app._ctx`), worked out on first use.
+    thread_local_objects: std::sync::OnceLock<FxHashSet<String>>,
 }
 
 /// Instance attributes touched holding a lock, by the class owning the state and the
@@ -109,6 +112,7 @@ pub fn analyze<'p>(modules: &'p [&'p ModuleSummary], options: &AnalysisOptions) 
         guards,
         called_locked: std::sync::OnceLock::new(),
         lock_guarded: std::sync::OnceLock::new(),
+        thread_local_objects: std::sync::OnceLock::new(),
     };
     analysis.add_passed_writes();
     analysis
@@ -342,7 +346,7 @@ impl<'p> Analysis<'p> {
     /// Whether an access's location is shared between the threads of context `ci`.
     fn shared_in(&self, loc: &Loc, reach: &Reach, ci: u32) -> bool {
         match loc.root() {
-            Loc::Global(_) => true,
+            Loc::Global(path) => !self.in_thread_local_object(path),
             Loc::Captured { function, .. } => self.captured_shared(ci, function),
             Loc::Instance { .. } => reach.self_shared && self.contract_covers(ci, loc),
             Loc::Param { .. } | Loc::Unknown(_) | Loc::Via(_) | Loc::Item(_) => false,
@@ -548,6 +552,32 @@ impl<'p> Analysis<'p> {
             out = Loc::Item(Box::new(out));
         }
         Some(self.linker.canonical_loc(&out))
+    }
+
+    /// Whether a global path is an attribute of a module-level object of a subclass of
+    /// `threading.local` (one defined in another module: the summarizer already leaves out
+    /// those of its own), whose attributes are per thread.
+    fn in_thread_local_object(&self, path: &str) -> bool {
+        let objects = self.thread_local_objects.get_or_init(|| {
+            let mut out = FxHashSet::default();
+            for (mi, m) in self.linker.modules.iter().enumerate() {
+                for (name, class) in &m.instances {
+                    if let Target::Class(c) = self.linker.target_from(mi as u32, class) {
+                        if self
+                            .linker
+                            .inherits_from(c, &["threading.local", "_threading_local.local"])
+                        {
+                            out.insert(format!("{}.{name}", m.module));
+                        }
+                    }
+                }
+            }
+            out
+        });
+        !objects.is_empty()
+            && path
+                .match_indices('.')
+                .any(|(i, _)| objects.contains(&path[..i]))
     }
 
     /// A local of `function` captured by nested functions is shared between threads only
