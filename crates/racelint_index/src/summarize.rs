@@ -1707,14 +1707,27 @@ impl<'a> Summarizer<'a> {
                 self.scope().locks = saved;
             }
             Stmt::While(w) => {
+                // `while not L.acquire(timeout=...): ...` polls for the lock (to stay
+                // cancellable) and leaves the loop holding it, unless a `break` can leave
+                // it first.
+                let polled = match self.acquire_in_test(&w.test) {
+                    Some((lock, true)) if !breaks_out(&w.body) => Some(lock),
+                    _ => None,
+                };
                 self.scope().loops.push(w.range);
                 self.walk_expr(&w.test);
                 let saved = self.scope().locks.clone();
                 self.walk_body(&w.body);
                 self.scope().locks = saved.clone();
                 self.scope().loops.pop();
+                if let Some(lock) = &polled {
+                    self.scope().locks.push(lock.clone());
+                }
                 self.walk_body(&w.orelse);
                 self.scope().locks = saved;
+                if let Some(lock) = polled {
+                    self.scope().locks.push(lock);
+                }
             }
             Stmt::With(w) => self.walk_with(w),
             Stmt::Try(t) => {
@@ -3375,6 +3388,32 @@ fn is_state_like(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with("__")
         && !name.starts_with(|c: char| c.is_ascii_uppercase())
+}
+
+/// Whether a `break` in a loop's body can leave that loop (one in a nested loop or
+/// function leaves only that).
+fn breaks_out(body: &[Stmt]) -> bool {
+    body.iter().any(|stmt| match stmt {
+        Stmt::Break(_) => true,
+        Stmt::If(i) => {
+            breaks_out(&i.body) || i.elif_else_clauses.iter().any(|c| breaks_out(&c.body))
+        }
+        Stmt::With(w) => breaks_out(&w.body),
+        Stmt::Try(t) => {
+            breaks_out(&t.body)
+                || breaks_out(&t.orelse)
+                || breaks_out(&t.finalbody)
+                || t.handlers.iter().any(|h| {
+                    let ast::ExceptHandler::ExceptHandler(h) = h;
+                    breaks_out(&h.body)
+                })
+        }
+        Stmt::Match(m) => m.cases.iter().any(|c| breaks_out(&c.body)),
+        // A loop's `else` runs once the loop is done: a `break` there leaves the outer one.
+        Stmt::For(f) => breaks_out(&f.orelse),
+        Stmt::While(w) => breaks_out(&w.orelse),
+        _ => false,
+    })
 }
 
 fn is_compound(stmt: &Stmt) -> bool {
