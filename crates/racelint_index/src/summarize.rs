@@ -357,6 +357,8 @@ impl FnScope<'_> {
 #[derive(Clone, Debug)]
 struct Snapshot {
     loc: Loc,
+    /// The key of an item read (`d[k]`: the range of `k`).
+    key: Option<TextRange>,
     stmt: TextRange,
     block: usize,
     locked: bool,
@@ -2239,7 +2241,7 @@ impl<'a> Summarizer<'a> {
         }
         let (kind, split) = match value {
             Some(v) if reads_target(v, target) => (AccessKind::ReadModifyWrite, None),
-            Some(v) => match self.split_read(v, &loc) {
+            Some(v) => match self.split_read(v, target, &loc) {
                 Some(snap) => (AccessKind::ReadModifyWrite, Some(snap)),
                 None => (AccessKind::Write, None),
             },
@@ -2303,8 +2305,25 @@ impl<'a> Summarizer<'a> {
             }
             other => other,
         };
-        let loc = match read {
-            Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_) => self.loc_of(read)?,
+        let (loc, key) = match read {
+            Expr::Name(_) | Expr::Attribute(_) => (self.loc_of(read)?, None),
+            Expr::Subscript(sub) => (self.loc_of(read)?, Some(sub.slice.range())),
+            // `seen = d.get(k, 0)`: the item under `k`.
+            Expr::Call(c) => {
+                let Expr::Attribute(method) = &*c.func else {
+                    return None;
+                };
+                let key = c.arguments.args.first()?;
+                if method.attr.id.as_str() != "get"
+                    || c.arguments.args.len() > 2
+                    || !c.arguments.keywords.is_empty()
+                    || !matches!(&*method.value, Expr::Name(_) | Expr::Attribute(_))
+                {
+                    return None;
+                }
+                let container = self.loc_of(&method.value)?;
+                (Loc::Item(Box::new(container)), Some(key.range()))
+            }
             _ => return None,
         };
         if !self.is_variable_path(&loc) {
@@ -2313,6 +2332,7 @@ impl<'a> Summarizer<'a> {
         let scope = self.scopes.last()?;
         Some(Snapshot {
             loc,
+            key,
             stmt: scope.stmt,
             block: scope.blocks.last().copied()?,
             locked: scope.locks.iter().any(crate::is_effective_lock),
@@ -2385,7 +2405,10 @@ impl<'a> Summarizer<'a> {
 
     /// The read a written value relies on, when the read was made by an earlier statement of
     /// the same block into a local, and neither holds a lock.
-    fn split_read(&self, value: &'a Expr, written: &Loc) -> Option<Snapshot> {
+    ///
+    /// An item read under one key and one written under another (`f = cache[base]` …
+    /// `cache[kind] = f`) are different items: nothing written was read.
+    fn split_read(&self, value: &'a Expr, target: &'a Expr, written: &Loc) -> Option<Snapshot> {
         let scope = self.scopes.last()?;
         if scope.snapshots.is_empty() || scope.locks.iter().any(crate::is_effective_lock) {
             return None;
@@ -2397,7 +2420,13 @@ impl<'a> Summarizer<'a> {
             let snap = scope.snapshots.get(name)?;
             let related = snap.loc == *written
                 || (same_owner(&snap.loc, written) && updated_since(&scope.accesses, snap));
-            (snap.block == block && !snap.locked && related).then(|| snap.clone())
+            let other_key = match (snap.key, target) {
+                (Some(read), Expr::Subscript(sub)) => {
+                    self.text(read) != self.text(sub.slice.range())
+                }
+                _ => false,
+            };
+            (snap.block == block && !snap.locked && related && !other_key).then(|| snap.clone())
         })
     }
 

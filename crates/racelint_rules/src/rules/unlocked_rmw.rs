@@ -18,7 +18,8 @@ pub const RULE: Rule = Rule {
 Finds read-modify-write updates of shared state — `x += 1`, `x = x + 1`, `self.n -= 1`,
 `d[k] = d.get(k, 0) + 1`, `lst[i] *= 2`, `self.total = max(self.total, v)` — in code that
 can run in two threads at once, with no lock held. Also an update split over statements:
-a value read into a local and written back later (`n = self.n` … `self.n = n + 1`), or
+a value read into a local and written back later (`n = self.n` … `self.n = n + 1`,
+`seen = d.get(k, 0)` … `d[k] = seen + 1`), or
 written to a sibling kept in step with state the function changed in between
 (`n = len(self.items)` … `self.items.append(x)` … `self.count = n + 1`). And the standard
 library's functions that rearrange a list in several steps: `heapq.heappush`, `heappop`,
@@ -81,11 +82,14 @@ holds a lock is protected by it; racelint follows locks into the functions calle
 
 ## Not reported
 Updates under `with lock:` (any `threading` lock, `RLock`, `Condition`, `Semaphore`) or
-between `lock.acquire()` and `lock.release()`; state owned by one thread (locals, objects the
-thread creates, `threading.local()` attributes, the object's state where an ownership test
+between `lock.acquire()` and `lock.release()` (also after a polling loop
+`while not lock.acquire(timeout=0.1): ...` that no `break` leaves); state owned by one
+thread (locals, objects the thread creates, `threading.local()` attributes, the object's state where an ownership test
 such as `if self._owner == threading.get_ident():` holds); constructors; code no thread reaches; a
 thread started once whose state no other running code writes; writing back the value just
-read (`self.x = self.x`, `self.x = typing.cast(T, self.x)`), which changes nothing.
+read (`self.x = self.x`, `self.x = typing.cast(T, self.x)`), which changes nothing; an item
+read under one key and stored under another (`f = cache[base]` … `cache[kind] = f`), which
+copies a value rather than updating one.
 "#,
 };
 
