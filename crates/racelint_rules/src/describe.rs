@@ -6,6 +6,15 @@ use racelint_analysis::{Analysis, Evidence, FnId, Race, Resolved};
 use racelint_diagnostics::TextRange;
 use racelint_index::{Callee, Loc};
 
+/// The entry through which context `ci` reaches function `f`: the root of its call path
+/// (which prefers a caller holding no lock), `f` itself when `f` is an entry.
+pub fn conflict_entry(analysis: &Analysis<'_>, ci: u32, f: FnId) -> FnId {
+    analysis
+        .call_path(ci, f)
+        .first()
+        .map_or(f, |(root, _)| *root)
+}
+
 /// A function as a reader knows it: `Class.method`, `func`, `outer.inner`.
 pub fn function_name(analysis: &Analysis<'_>, f: FnId) -> String {
     let summary = analysis.linker.function(f);
@@ -216,15 +225,10 @@ pub fn explain(analysis: &Analysis<'_>, race: &Race) -> Explanation {
                     let who = match conflict.context {
                         None => format!("{other} writes it while the thread is running"),
                         Some(cj) => {
-                            // The root through which that context reaches the write.
-                            let other_root = analysis
-                                .call_path(cj, conflict.access.func)
-                                .first()
-                                .map(|(r, _)| *r)
-                                .unwrap_or(conflict.access.func);
+                            let root = conflict_entry(analysis, cj, conflict.access.func);
                             format!(
                                 "{other} writes it in another thread (entry {})",
-                                function_name(analysis, other_root)
+                                function_name(analysis, root)
                             )
                         }
                     };

@@ -4,7 +4,7 @@ use racelint_diagnostics::Severity;
 use racelint_analysis::AccessId;
 use racelint_index::Loc;
 
-use crate::describe::{function_name, race_parts};
+use crate::describe::{conflict_entry, function_name, race_parts};
 use crate::{Finding, Rule, Snapshot};
 
 pub const RULE: Rule = Rule {
@@ -69,14 +69,22 @@ pub fn check(analysis: &Analysis<'_>, out: &mut Vec<Finding>) {
         };
         let mutation = analysis.access(conflict.access);
         let mutator = function_name(analysis, conflict.access.func);
-        parts.related.insert(
-            0,
-            (
-                conflict.access.func.module,
-                mutation.stmt,
-                format!("{mutator} changes it here with no lock in common"),
+        // A helper reached from an entry: name the entry, whose call holds no lock in
+        // common with the iteration.
+        let entry = conflict
+            .context
+            .map(|cj| conflict_entry(analysis, cj, conflict.access.func))
+            .filter(|root| *root != conflict.access.func);
+        let label = match entry {
+            Some(root) => format!(
+                "{mutator} changes it here with no lock in common (called from {})",
+                function_name(analysis, root)
             ),
-        );
+            None => format!("{mutator} changes it here with no lock in common"),
+        };
+        parts
+            .related
+            .insert(0, (conflict.access.func.module, mutation.stmt, label));
         let lock = snapshot_lock(analysis, race.access, conflict.access);
         parts.fix.snapshot = lock.map(|lock| Snapshot {
             iter: access.range,
