@@ -428,3 +428,50 @@ class Svc:
     assert!(all.contains("(entry `Svc.reset`)"), "{all}");
     assert!(!all.contains("(entry `Svc.name`)"), "{all}");
 }
+
+/// When a container is changed in a helper, the iteration's label names the entry whose call
+/// of the helper holds no lock in common with the loop: the helper alone does not say which
+/// caller to fix.
+#[test]
+fn a_change_in_a_helper_names_the_entry_that_calls_it_unlocked() {
+    let dir = common::project(&[(
+        "observer.py",
+        "\
+import threading
+
+
+class Observer:
+    def __init__(self):
+        self._lock = threading.RLock()
+        self._emitters = set()
+
+    def _remove(self, emitter):
+        self._emitters.discard(emitter)
+
+    def unschedule(self, emitter):
+        with self._lock:
+            self._remove(emitter)
+
+    def on_start(self, emitter):
+        self._remove(emitter)
+
+    def stop_all(self):
+        with self._lock:
+            for emitter in self._emitters:
+                emitter.stop()
+",
+    )]);
+    let diagnostics = check(dir.path().to_path_buf());
+    let all: Vec<String> = diagnostics.iter().map(described).collect();
+    let all = all.join("\n\n");
+    assert!(
+        all.contains(
+            "`Observer._remove` changes it here with no lock in common (called from `Observer.on_start`)"
+        ),
+        "{all}"
+    );
+    assert!(
+        !all.contains("(called from `Observer.unschedule`)"),
+        "{all}"
+    );
+}
