@@ -475,3 +475,46 @@ class Observer:
         "{all}"
     );
 }
+
+/// A class that only takes a lock kept in another object is held to the state that lock
+/// guards, and the evidence says why.
+#[test]
+fn a_contract_from_another_objects_lock_says_so() {
+    let dir = common::project(&[(
+        "lease.py",
+        "\
+import threading
+
+
+class Pool:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.in_use = 0
+
+
+class Lease:
+    def __init__(self, pool):
+        self.pool = pool
+        self.returned = 0
+
+    def take(self):
+        with self.pool.lock:
+            self.pool.in_use += 1
+
+    def give_back(self):
+        self.pool.in_use -= 1
+        self.returned += 1
+",
+    )]);
+    let diagnostics = check(dir.path().to_path_buf());
+    let all: Vec<String> = diagnostics.iter().map(described).collect();
+    let all = all.join("\n\n");
+    assert_eq!(diagnostics.len(), 1, "{all}");
+    assert!(all.contains("`self.pool.in_use`"), "{all}");
+    assert!(
+        all.contains(
+            "the lock belongs to another object, so that holds for the state it guards somewhere"
+        ),
+        "{all}"
+    );
+}

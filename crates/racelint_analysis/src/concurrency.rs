@@ -6,7 +6,9 @@ use std::collections::{HashMap, VecDeque};
 use rayon::prelude::*;
 
 use racelint_index::fxhash::{FxHashMap, FxHashSet};
-use racelint_index::{ClassSummary, HeldLock, Loc, Receiver, SpawnKind, TextRange, TextSize};
+use racelint_index::{
+    ClassSummary, HeldLock, Loc, ModuleSummary, Receiver, SpawnKind, TextRange, TextSize,
+};
 
 use crate::link::{ClassCall, ClassId, Edge, FnId, Linker, Site, Target};
 
@@ -21,6 +23,16 @@ const THREADING_SERVERS: &[&str] = &[
 ];
 
 /// Why a context's code runs concurrently.
+/// Why a class's lock speaks only for the state it guards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Narrow {
+    /// The lock keeps to a corner of a large class (see [`keeps_to_a_corner`]).
+    LargeClass,
+    /// Every lock the class's methods take belongs to another object (`self.pool.lock`):
+    /// the other object is shared, which says nothing of the class's own state.
+    OtherObjectsLock,
+}
+
 #[derive(Clone, Debug)]
 pub enum Evidence {
     /// A visible thread start.
@@ -37,9 +49,8 @@ pub enum Evidence {
         class: ClassId,
         lock: Option<(Site, String)>,
         declared: bool,
-        /// The lock keeps to a corner of a large class (see [`keeps_to_a_corner`]): only the
-        /// state it guards is taken to be shared.
-        narrow: bool,
+        /// Why only the state the class's locks guard is taken to be shared, if so.
+        narrow: Option<Narrow>,
     },
     /// A module whose functions take a module-level lock.
     ModuleContract { module: u32, lock: (Site, String) },
@@ -401,6 +412,21 @@ fn keeps_to_a_corner(c: &ClassSummary) -> bool {
     c.methods.len() >= CORNER_MIN_METHODS
 }
 
+/// Whether a class holds no lock of its own and its methods take only locks kept in an
+/// attribute of another object (`with self.pool.lock:`).
+fn takes_only_other_objects_locks(c: &ClassSummary, m: &ModuleSummary) -> bool {
+    c.lock_attrs.is_empty()
+        && c.methods.iter().all(|(_, fi)| {
+            m.functions[*fi]
+                .acquires
+                .iter()
+                .all(|lock| match &lock.loc {
+                    Loc::Instance { attr, .. } => attr.contains('.'),
+                    _ => true,
+                })
+        })
+}
+
 fn contract_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
     for (mi, m) in linker.modules.iter().enumerate() {
         for (ci, c) in m.classes.iter().enumerate() {
@@ -465,7 +491,15 @@ fn contract_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
                 class: id,
                 lock,
                 declared: c.declared_thread_safe,
-                narrow: !c.declared_thread_safe && keeps_to_a_corner(c),
+                narrow: if c.declared_thread_safe {
+                    None
+                } else if keeps_to_a_corner(c) {
+                    Some(Narrow::LargeClass)
+                } else if takes_only_other_objects_locks(c, m) {
+                    Some(Narrow::OtherObjectsLock)
+                } else {
+                    None
+                },
             };
             for (roots, repeated) in [(plain, true), (coroutines, false)] {
                 if roots.is_empty() {

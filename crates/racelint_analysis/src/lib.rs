@@ -14,7 +14,7 @@ use racelint_index::fxhash::{FxHashMap, FxHashSet};
 use racelint_index::{Access, AccessKind, ArgSlot, HeldLock, Loc, ModuleSummary};
 
 pub use concurrency::{
-    canonical_locks, is_effective_lock, is_wildcard_lock, Context, Evidence, Reach,
+    canonical_locks, is_effective_lock, is_wildcard_lock, Context, Evidence, Narrow, Reach,
 };
 use link::Target;
 pub use link::{ClassId, Edge, FnId, Linker, Resolved, Site};
@@ -362,7 +362,7 @@ impl<'p> Analysis<'p> {
     pub fn contract_covers(&self, ci: u32, loc: &Loc) -> bool {
         let Evidence::ClassContract {
             class,
-            narrow: true,
+            narrow: Some(_),
             ..
         } = &self.contexts[ci as usize].evidence
         else {

@@ -2,7 +2,7 @@
 //! evidence that code runs concurrently; the related locations that explain a race.
 
 use crate::{Finding, FixRequest, Rule};
-use racelint_analysis::{Analysis, Evidence, FnId, Race, Resolved};
+use racelint_analysis::{Analysis, Evidence, FnId, Narrow, Race, Resolved};
 use racelint_diagnostics::TextRange;
 use racelint_index::{Callee, Loc};
 
@@ -264,10 +264,14 @@ pub fn explain(analysis: &Analysis<'_>, race: &Race) -> Explanation {
             } else {
                 format!("`{class_name}` uses a lock")
             };
-            let scope = if *narrow {
-                "; in a class this large that holds for the state its lock guards somewhere, as it guards this"
-            } else {
-                ""
+            let scope = match narrow {
+                Some(Narrow::LargeClass) => {
+                    "; in a class this large that holds for the state its lock guards somewhere, as it guards this"
+                }
+                Some(Narrow::OtherObjectsLock) => {
+                    "; the lock belongs to another object, so that holds for the state it guards somewhere, as it guards this"
+                }
+                None => "",
             };
             notes.push(format!(
                 "evidence: thread-safety contract — {basis}, so its public methods may be called from several threads at once (constructors are exempt){scope}"

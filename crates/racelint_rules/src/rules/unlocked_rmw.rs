@@ -40,7 +40,8 @@ thread that started it. A class that holds or uses a lock declares that it is me
 several threads, so its public methods count as entry points too (constructors are exempt);
 so do the public functions of a module that takes a module-level lock. In a class of eight
 methods or more, that covers only the attributes the lock guards somewhere: a larger class
-whose lock keeps to one corner leaves the rest of the object to one thread.
+whose lock keeps to one corner leaves the rest of the object to one thread. So does a class
+whose only locks belong to another object (`with self.pool.lock:`).
 
 ## Why is this bad?
 `counter += 1` is three steps: read `counter`, add one, store the result. Two threads can
