@@ -77,7 +77,9 @@ pub struct Analysis<'p> {
 
 /// Instance attributes touched holding a lock, by the class owning the state and the
 /// attribute's first name: each lock held there, with the module of the access.
-type LockGuarded<'p> = FxHashMap<(String, &'p str), Vec<(u32, Loc)>>;
+/// See [`Analysis::lock_guarded`]: by state owner and first attribute, the module of each
+/// guarded access, the class whose method makes it, and the lock held.
+type LockGuarded<'p> = FxHashMap<(String, &'p str), Vec<(u32, &'p str, Loc)>>;
 
 /// Links the summaries and computes every context and what it reaches.
 pub fn analyze<'p>(modules: &'p [&'p ModuleSummary], options: &AnalysisOptions) -> Analysis<'p> {
@@ -378,10 +380,26 @@ impl<'p> Analysis<'p> {
             return false;
         };
         let own = self.class_locks(*class);
-        guards.iter().any(|(module, lock)| {
+        guards.iter().any(|(module, guarded_in, lock)| {
             !self.linker.distinct_copies(loc, class.module, *module)
                 && (is_wildcard_lock(lock) || own.contains(lock))
+                && self.same_objects(*class, guarded_in)
         })
+    }
+
+    /// Whether instances of `class` and of the class named `other` can be the same object:
+    /// one is the other or derives from it. (Two subclasses of one base share the names of
+    /// their attributes, not their objects.)
+    fn same_objects(&self, class: ClassId, other: &str) -> bool {
+        if self.linker.class_and_ancestors(class).contains(&other) {
+            return true;
+        }
+        let Target::Class(k) = self.linker.target(other) else {
+            // Not a class the linker knows: nothing to tell them apart by.
+            return true;
+        };
+        let name = self.linker.class(class).qualname.as_str();
+        self.linker.class_and_ancestors(k).contains(&name)
     }
 
     /// The canonical locks a class holds: its lock attributes, and the locks its methods
@@ -421,7 +439,7 @@ impl<'p> Analysis<'p> {
                     let owner = self.linker.state_owner(class);
                     let held = out.entry((owner, first_attribute(attr))).or_default();
                     for lock in locks {
-                        let lock = (module, lock.clone());
+                        let lock = (module, class.as_str(), lock.clone());
                         if !held.contains(&lock) {
                             held.push(lock);
                         }
