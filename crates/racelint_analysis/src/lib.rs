@@ -334,15 +334,36 @@ impl<'p> Analysis<'p> {
     /// guarded: the access and the index of the lock in its `locks`. `module` is where the
     /// state is touched (a file that only shares its module name with another has other
     /// state).
-    pub fn guard_of(&self, loc: &Loc, module: u32) -> Option<(AccessId, &'p HeldLock)> {
+    pub fn guard_of(&self, loc: &Loc, access: AccessId) -> Option<(AccessId, &'p HeldLock)> {
         let (id, li) = self.guards.get(loc).or_else(|| match loc {
             Loc::Item(inner) => self.guards.get(inner),
             other => self.guards.get(&Loc::Item(Box::new(other.clone()))),
         })?;
-        if self.linker.distinct_copies(loc, module, id.func.module) {
+        if self
+            .linker
+            .distinct_copies(loc, access.func.module, id.func.module)
+            || !self.same_instances(access, *id)
+        {
             return None;
         }
         Some((*id, &self.access(*id).locks[*li]))
+    }
+
+    /// Whether two accesses to the same instance attribute can touch the same object: the
+    /// classes whose methods make them are one, or one derives from the other. Instance
+    /// state is keyed by the topmost class of a hierarchy, so that `self.n` is one
+    /// attribute in a base and its subclasses; two subclasses of one base share the name,
+    /// never an object. Any other pair of accesses can.
+    fn same_instances(&self, a: AccessId, b: AccessId) -> bool {
+        match (self.access(a).loc.root(), self.access(b).loc.root()) {
+            (Loc::Instance { class: ca, .. }, Loc::Instance { class: cb, .. }) if ca != cb => {
+                match self.linker.target(ca) {
+                    Target::Class(k) => self.same_objects(k, cb),
+                    _ => true,
+                }
+            }
+            _ => true,
+        }
     }
 
     /// Whether an access's location is shared between the threads of context `ci`.
@@ -740,20 +761,22 @@ impl<'p> Analysis<'p> {
                 let Some(writers) = self.writes.get(&loc) else {
                     continue;
                 };
+                let id = AccessId {
+                    func: *spawner,
+                    index: ai as u32,
+                };
                 let thread_write = writers.iter().find(|w| {
                     !self
                         .linker
                         .distinct_copies(&loc, spawner.module, w.func.module)
+                        && self.same_instances(id, **w)
                         && self.reaches[ci as usize]
                             .get(&w.func)
                             .is_some_and(|r| !instance || r.self_shared)
                 });
                 if let Some(w) = thread_write {
                     out.push(Race {
-                        access: AccessId {
-                            func: *spawner,
-                            index: ai as u32,
-                        },
+                        access: id,
                         loc,
                         context: ci,
                         conflict: Some(Conflict {
@@ -791,6 +814,7 @@ impl<'p> Analysis<'p> {
                 || self
                     .linker
                     .distinct_copies(loc, access.func.module, other.func.module)
+                || !self.same_instances(access, *other)
             {
                 continue;
             }

@@ -362,20 +362,18 @@ pub fn race_parts(analysis: &Analysis<'_>, race: &Race, help_subject: &str) -> R
     };
     let explanation = explain(analysis, race);
     let mut related = explanation.related;
-    let guard = analysis
-        .guard_of(&race.loc, race.access.func.module)
-        .map(|(id, lock)| {
-            related.push((
-                id.func.module,
-                lock.range,
-                format!("`{}` guards `{}` here", lock.text, analysis.access(id).text),
-            ));
-            (
-                lock.text.clone(),
-                analysis.linker.canonical_loc(&lock.loc),
-                id.func.module,
-            )
-        });
+    let guard = analysis.guard_of(&race.loc, race.access).map(|(id, lock)| {
+        related.push((
+            id.func.module,
+            lock.range,
+            format!("`{}` guards `{}` here", lock.text, analysis.access(id).text),
+        ));
+        (
+            lock.text.clone(),
+            analysis.linker.canonical_loc(&lock.loc),
+            id.func.module,
+        )
+    });
     let mut notes = explanation.notes;
     notes.push(match &guard {
         Some((text, _, _)) => {
