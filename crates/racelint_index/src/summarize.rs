@@ -227,6 +227,9 @@ struct ClassInfo {
     attrs: HashMap<String, Holds>,
     /// `self._cond = threading.Condition(self._lock)`: `_cond` is `_lock`.
     lock_aliases: HashMap<String, String>,
+    /// Attributes holding a function that tells the running thread
+    /// (`self._current = threading.current_thread`, or a parameter defaulting to one).
+    thread_identity_attrs: HashSet<String>,
 }
 
 /// One function being summarized.
@@ -1130,6 +1133,7 @@ impl<'a> Summarizer<'a> {
             first_base: bases.first().cloned(),
             attrs: HashMap::default(),
             lock_aliases: HashMap::default(),
+            thread_identity_attrs: HashSet::default(),
         };
         self.class_prepass(c, &mut info);
         if let Some(scope) = self.scopes.last_mut() {
@@ -1199,6 +1203,9 @@ impl<'a> Summarizer<'a> {
                                     .insert(attr.clone(), base.attr.id.as_str().to_owned());
                             }
                         }
+                        if self.is_thread_identity_function(value, f) {
+                            info.thread_identity_attrs.insert(attr.clone());
+                        }
                         let holds = self.classify_value_at_module(value);
                         self.note_class_attr(info, &attr, holds, range);
                     }
@@ -1206,6 +1213,24 @@ impl<'a> Summarizer<'a> {
                 _ => {}
             }
         }
+    }
+
+    /// Whether `value`, assigned in method `f`, is a function that tells the running thread:
+    /// `threading.get_ident` itself, or a parameter of `f` that defaults to such a function
+    /// (`current_thread_functor=threading.current_thread`).
+    fn is_thread_identity_function(&self, value: &'a Expr, f: &'a ast::StmtFunctionDef) -> bool {
+        let value = match value {
+            Expr::Name(n) => f
+                .parameters
+                .iter_non_variadic_params()
+                .find(|p| p.parameter.name.id.as_str() == n.id.as_str())
+                .map_or(value, |p| p.default.as_deref().unwrap_or(value)),
+            other => other,
+        };
+        matches!(value, Expr::Name(_) | Expr::Attribute(_))
+            && self
+                .path_of(value)
+                .is_some_and(|path| is_thread_identity(&path))
     }
 
     fn note_class_attr(
@@ -1857,6 +1882,17 @@ impl<'a> Summarizer<'a> {
     /// holding one. Only the thread that made such a value holds it.
     fn is_thread_identity(&self, expr: &'a Expr) -> bool {
         match expr {
+            // `self._current_thread()`, an attribute holding such a function.
+            Expr::Call(call)
+                if call.arguments.is_empty()
+                    && matches!(&*call.func, Expr::Attribute(a)
+                    if self.is_self(&a.value)
+                        && self.current_class().is_some_and(|c| {
+                            c.thread_identity_attrs.contains(a.attr.id.as_str())
+                        })) =>
+            {
+                true
+            }
             Expr::Call(call) if call.arguments.is_empty() => self
                 .path_of(&call.func)
                 .is_some_and(|path| is_thread_identity(&path)),
@@ -2189,7 +2225,10 @@ impl<'a> Summarizer<'a> {
             if scope_is_local {
                 // A local: remember what it holds, drop stale knowledge.
                 let holds = value.and_then(|v| match v {
-                    Expr::Call(c) => self.path_of(&c.func).map(|p| self.classify_call(c, &p)),
+                    Expr::Call(c) => self
+                        .path_of(&c.func)
+                        .map(|p| self.classify_call(c, &p))
+                        .or_else(|| self.is_thread_identity(v).then_some(Holds::ThreadId)),
                     _ => None,
                 });
                 let alias = value.and_then(|v| match v {
