@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use racelint_index::fxhash::{FxHashMap, FxHashSet};
-use racelint_index::{Access, AccessKind, ArgSlot, HeldLock, Loc, ModuleSummary};
+use racelint_index::{Access, AccessKind, ArgSlot, HeldLock, Loc, ModuleSummary, Receiver};
 
 pub use concurrency::{
     canonical_locks, is_effective_lock, is_wildcard_lock, Context, Evidence, Narrow, Reach,
@@ -73,12 +73,18 @@ pub struct Analysis<'p> {
     /// Module globals holding an object of a `threading.local` subclass of another module
     /// (`pkg.app._ctx`), worked out on first use.
     thread_local_objects: std::sync::OnceLock<FxHashSet<String>>,
+    /// For the functions the starts that pass objects reach: the call sites calling each
+    /// (caller, call index, receiver), worked out on first use.
+    passing_callers: std::sync::OnceLock<PassingCallers>,
 }
 
+/// By function, the call sites that call it passing a parameter of their own on: caller,
+/// index of the call, and how the call reaches the callee's `self`.
+type PassingCallers = FxHashMap<FnId, Vec<(FnId, u32, Receiver)>>;
+
 /// Instance attributes touched holding a lock, by the class owning the state and the
-/// attribute's first name: each lock held there, with the module of the access.
-/// See [`Analysis::lock_guarded`]: by state owner and first attribute, the module of each
-/// guarded access, the class whose method makes it, and the lock held.
+/// attribute's first name: each lock held there, with the module of the access and the
+/// class whose method makes it (see [`Analysis::lock_guarded`]).
 type LockGuarded<'p> = FxHashMap<(String, &'p str), Vec<(u32, &'p str, Loc)>>;
 
 /// Links the summaries and computes every context and what it reaches.
@@ -115,6 +121,7 @@ pub fn analyze<'p>(modules: &'p [&'p ModuleSummary], options: &AnalysisOptions) 
         called_locked: std::sync::OnceLock::new(),
         lock_guarded: std::sync::OnceLock::new(),
         thread_local_objects: std::sync::OnceLock::new(),
+        passing_callers: std::sync::OnceLock::new(),
     };
     analysis.add_passed_writes();
     analysis
@@ -499,14 +506,20 @@ impl<'p> Analysis<'p> {
             if !matches!(context.evidence, Evidence::Start { .. }) {
                 continue;
             }
-            for root in &context.roots {
-                for (ai, a) in self.linker.function(*root).accesses.iter().enumerate() {
+            if self.passed_args(ci as u32).is_none() {
+                continue;
+            }
+            // The roots, and the helpers they hand what they were passed on to.
+            let mut reached: Vec<FnId> = self.reaches[ci].keys().copied().collect();
+            reached.sort_unstable();
+            for f in reached {
+                for (ai, a) in self.linker.function(f).accesses.iter().enumerate() {
                     if !a.kind.is_write() || !matches!(a.loc.root(), Loc::Param { .. }) {
                         continue;
                     }
-                    if let Some(loc) = self.through_args(ci as u32, *root, &a.loc) {
+                    if let Some(loc) = self.through_args(ci as u32, f, &a.loc) {
                         let id = AccessId {
-                            func: *root,
+                            func: f,
                             index: ai as u32,
                         };
                         found.push((loc, id));
@@ -535,40 +548,21 @@ impl<'p> Analysis<'p> {
     /// The state a location reached through a parameter is in context `ci`: for a root of
     /// a start that passes a shared object to that parameter (`args=(counts,)`), the
     /// object's; `None` otherwise (the caller's object, which this context cannot name).
+    ///
+    /// In a function the root calls, a parameter the call passes the root's parameter to
+    /// (`add(counts, w)`, through any number of calls) is that same object, unless the
+    /// call holds a lock: then the helper runs guarded, and its updates are left alone.
     pub fn through_args(&self, ci: u32, f: FnId, loc: &Loc) -> Option<Loc> {
         // A parameter's state is spelled without its function: the access's own.
         let Loc::Param { name, .. } = loc.root() else {
             return None;
         };
-        let Evidence::Start { site, spawner, .. } = &self.contexts[ci as usize].evidence else {
-            return None;
-        };
-        if !self.contexts[ci as usize].roots.contains(&f) {
-            return None;
-        }
-        let target = self.linker.function(f);
-        let spawn = self
-            .linker
-            .function(*spawner)
-            .spawns
-            .iter()
-            .find(|s| s.range == site.range)?;
+        let args = self.passed_args(ci)?;
         let (param, rest) = match name.split_once('.') {
             Some((param, rest)) => (param, Some(rest)),
             None => (name.as_str(), None),
         };
-        let index = target.params.iter().position(|p| p == param)?;
-        // A method started as `self.run` or `obj.run` has its `self` bound.
-        let bound = target.class.is_some()
-            && !target
-                .decorators
-                .iter()
-                .any(|d| d.ends_with("staticmethod"));
-        let position = if bound { index.checked_sub(1)? } else { index };
-        let (_, base) = spawn.args.iter().find(|(slot, _)| match slot {
-            ArgSlot::Positional(i) => *i as usize == position,
-            ArgSlot::Keyword(k) => k == param,
-        })?;
+        let base = self.passed_to(ci, args, f, param, &mut Vec::new())?;
         let extend = |path: &str| match rest {
             Some(rest) => format!("{path}.{rest}"),
             None => path.to_owned(),
@@ -591,6 +585,119 @@ impl<'p> Analysis<'p> {
             out = Loc::Item(Box::new(out));
         }
         Some(self.linker.canonical_loc(&out))
+    }
+
+    /// The objects the start of context `ci` passes to its target, if it passes any.
+    fn passed_args(&self, ci: u32) -> Option<&'p [(ArgSlot, Loc)]> {
+        let Evidence::Start { site, spawner, .. } = &self.contexts[ci as usize].evidence else {
+            return None;
+        };
+        let spawn = self
+            .linker
+            .function(*spawner)
+            .spawns
+            .iter()
+            .find(|s| s.range == site.range)?;
+        (!spawn.args.is_empty()).then_some(spawn.args.as_slice())
+    }
+
+    /// What the start passes to parameter `param` of `f`: directly, when `f` is the target,
+    /// or through the calls that hand a parameter of their own on to it, holding no lock.
+    fn passed_to<'a>(
+        &self,
+        ci: u32,
+        args: &'a [(ArgSlot, Loc)],
+        f: FnId,
+        param: &str,
+        seen: &mut Vec<FnId>,
+    ) -> Option<&'a Loc> {
+        /// How many calls deep an object handed on is followed.
+        const MAX_HANDED_ON: usize = 8;
+        let target = self.linker.function(f);
+        let index = target.params.iter().position(|p| p == param)?;
+        // Called on an object or started as `self.run` / `obj.run`, a method has its
+        // `self` bound.
+        let method = target.class.is_some()
+            && !target
+                .decorators
+                .iter()
+                .any(|d| d.ends_with("staticmethod"));
+        let slot_of = |bound: bool| {
+            let position = if bound {
+                index.checked_sub(1)
+            } else {
+                Some(index)
+            };
+            move |slot: &ArgSlot| match slot {
+                ArgSlot::Positional(i) => Some(*i as usize) == position,
+                ArgSlot::Keyword(k) => k == param,
+            }
+        };
+        if self.contexts[ci as usize].roots.contains(&f) {
+            let matches = slot_of(method);
+            if let Some((_, base)) = args.iter().find(|(slot, _)| matches(slot)) {
+                return Some(base);
+            }
+        }
+        if seen.len() >= MAX_HANDED_ON || seen.contains(&f) {
+            return None;
+        }
+        seen.push(f);
+        let reach = &self.reaches[ci as usize];
+        let callers = self
+            .passing_callers()
+            .get(&f)
+            .map_or(&[][..], Vec::as_slice);
+        for (g, call, receiver) in callers {
+            if !reach.contains_key(g) {
+                continue;
+            }
+            let caller = self.linker.function(*g);
+            let site = &caller.calls[*call as usize];
+            if site.locks.iter().any(is_effective_lock) {
+                continue;
+            }
+            let matches = slot_of(method && *receiver != Receiver::None);
+            let Some((_, j)) = site.passes.iter().find(|(slot, _)| matches(slot)) else {
+                continue;
+            };
+            let Some(handed) = caller.params.get(*j as usize) else {
+                continue;
+            };
+            if let Some(base) = self.passed_to(ci, args, *g, handed, seen) {
+                return Some(base);
+            }
+        }
+        None
+    }
+
+    /// See [`Analysis::passing_callers`].
+    fn passing_callers(&self) -> &PassingCallers {
+        self.passing_callers.get_or_init(|| {
+            let mut out = PassingCallers::default();
+            for ci in 0..self.contexts.len() {
+                if self.passed_args(ci as u32).is_none() {
+                    continue;
+                }
+                for g in self.reaches[ci].keys() {
+                    let calls_passing = &self.linker.function(*g).calls;
+                    for edge in &self.edges[g.module as usize][g.func as usize] {
+                        if calls_passing[edge.call as usize].passes.is_empty() {
+                            continue;
+                        }
+                        let entry = (*g, edge.call, edge.receiver);
+                        let callers = out.entry(edge.to).or_default();
+                        if !callers.contains(&entry) {
+                            callers.push(entry);
+                        }
+                    }
+                }
+            }
+            for callers in out.values_mut() {
+                callers.sort_unstable_by_key(|(g, call, _)| (*g, *call));
+            }
+            out
+        })
     }
 
     /// Whether a global path is an attribute of a module-level object of a subclass of

@@ -186,6 +186,11 @@ pub struct CallSite {
     pub locks: Vec<HeldLock>,
     /// Whether the call sits in a loop or comprehension of this function.
     pub in_loop: bool,
+    /// The caller's parameters the call passes on as they are (`add(counts, w)`): where
+    /// each goes among the callee's parameters, and its index in the caller's
+    /// [`FunctionSummary::params`]. An object a start passes to the caller is shared in the
+    /// callee too.
+    pub passes: Vec<(ArgSlot, u32)>,
 }
 
 /// A place where a function is handed to another thread.
@@ -242,8 +247,8 @@ pub struct FunctionSummary {
     /// An `async def`: a coroutine, run by an event loop.
     pub is_async: bool,
     /// The names of the parameters, in order, `self` included; only for a function with
-    /// accesses to state reached through a parameter (`Loc::Param`), which a start may map
-    /// to the objects it passes.
+    /// accesses to state reached through a parameter (`Loc::Param`) or calls that pass a
+    /// parameter on ([`CallSite::passes`]), which a start may map to the objects it passes.
     pub params: Vec<String>,
     pub calls: Vec<CallSite>,
     /// Accesses to state. Plain reads are kept only where a lock is held (they tell which

@@ -242,6 +242,9 @@ struct FnScope<'a> {
     cls_name: Option<&'a str>,
     locals: HashSet<&'a str>,
     params: HashSet<&'a str>,
+    /// The parameters by position, as [`FunctionSummary::params`] lists them (a lambda's
+    /// stay empty).
+    param_order: Vec<&'a str>,
     globals: HashSet<&'a str>,
     nonlocals: HashSet<&'a str>,
     imports: HashMap<&'a str, String>,
@@ -299,6 +302,7 @@ impl FnScope<'_> {
             cls_name,
             locals,
             params,
+            param_order,
             globals,
             nonlocals,
             imports,
@@ -330,6 +334,7 @@ impl FnScope<'_> {
         *cls_name = None;
         locals.clear();
         params.clear();
+        param_order.clear();
         globals.clear();
         nonlocals.clear();
         imports.clear();
@@ -1029,6 +1034,11 @@ impl<'a> Summarizer<'a> {
             cls_name,
             f.parameters.iter().map(|p| p.name().id.as_str()),
         );
+        scope.param_order.extend(
+            f.parameters
+                .iter_non_variadic_params()
+                .map(|p| p.parameter.name.id.as_str()),
+        );
         if in_class.is_none() {
             // A function nested in a method sees the method's `self` as a capture.
             if let Some(outer) = self.scopes.last() {
@@ -1059,11 +1069,12 @@ impl<'a> Summarizer<'a> {
             self.func().provides_locks = held;
         }
         // The parameters by position, for a start that passes objects to them.
-        if self
-            .scope()
+        let scope = self.scope();
+        if scope
             .accesses
             .iter()
             .any(|a| matches!(a.loc.root(), Loc::Param { .. }))
+            || scope.calls.iter().any(|c| !c.passes.is_empty())
         {
             self.func().params = f
                 .parameters
@@ -2716,6 +2727,7 @@ impl<'a> Summarizer<'a> {
         if let Some((callee, receiver)) = callee {
             let next = self.callee_ids.len() as u32;
             let callee = *self.callee_ids.entry(callee).or_insert(next);
+            let passes = self.passed_params(call);
             let scope = self.scopes.last().expect("scope");
             let site = CallSite {
                 callee,
@@ -2724,9 +2736,51 @@ impl<'a> Summarizer<'a> {
                 stmt_start: scope.stmt.start(),
                 locks: scope.locks.clone(),
                 in_loop: !scope.loops.is_empty(),
+                passes,
             };
             self.scope().calls.push(site);
         }
+    }
+
+    /// The arguments of a call that are parameters of this function still holding what its
+    /// caller passed (see [`CallSite::passes`]).
+    fn passed_params(&self, call: &'a ast::ExprCall) -> Vec<(ArgSlot, u32)> {
+        let Some(scope) = self.scopes.last() else {
+            return Vec::new();
+        };
+        if scope.params.is_empty() {
+            return Vec::new();
+        }
+        let param = |arg: &Expr| match arg {
+            Expr::Name(n) => {
+                let id = n.id.as_str();
+                let passed = scope.params.contains(id)
+                    && scope.self_name != Some(id)
+                    && scope.cls_name != Some(id)
+                    && !scope.bound_in.contains_key(id)
+                    && !scope.aliases.contains_key(id);
+                passed
+                    .then(|| scope.param_order.iter().position(|p| *p == id))
+                    .flatten()
+                    .map(|i| i as u32)
+            }
+            _ => None,
+        };
+        let mut out = Vec::new();
+        for (i, arg) in call.arguments.args.iter().enumerate() {
+            if matches!(arg, Expr::Starred(_)) {
+                break;
+            }
+            if let Some(index) = param(arg) {
+                out.push((ArgSlot::Positional(i as u32), index));
+            }
+        }
+        for kw in &call.arguments.keywords {
+            if let (Some(name), Some(index)) = (&kw.arg, param(&kw.value)) {
+                out.push((ArgSlot::Keyword(name.id.as_str().to_owned()), index));
+            }
+        }
+        out
     }
 
     /// `heapq.heappush(self.queue, item)` and the like: a read-modify-write of the items of
@@ -2980,6 +3034,16 @@ impl<'a> Summarizer<'a> {
     fn shared_arg(&self, arg: &'a Expr) -> Option<Loc> {
         if let Expr::Name(n) = arg {
             let id = n.id.as_str();
+            let scope = self.scopes.last()?;
+            // A comprehension's variable is a new element in each iteration (`[submit(build,
+            // ext) for ext in exts]`), even where it shadows a local of the function.
+            if scope.comprehension.iter().any(|bound| bound.contains(id)) {
+                let each = scope.loops.last()?;
+                return (!scope.is_module).then(|| Loc::Captured {
+                    function: scope.qualname.clone(),
+                    name: format!("{id}{}{}", crate::PER_ITERATION, u32::from(each.start())),
+                });
+            }
             if self.is_local_name(id) {
                 let scope = self.scopes.last()?;
                 // Locks, executors, thread-locals and thread identities are no state.

@@ -28,7 +28,8 @@ heap at once can lose an item or break its order).
 
 State is shared when it outlives one call: module globals, class attributes, attributes of
 an object several threads use, locals captured by nested functions that run in threads,
-objects a start passes to each thread it runs (`args=(counts,)`), and the items of
+objects a start passes to each thread it runs (`args=(counts,)`, followed into the helpers
+the target hands them on to), and the items of
 containers stored in any of these.
 
 Code runs concurrently when racelint sees it reached (through calls it can resolve, across
