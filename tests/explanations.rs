@@ -518,3 +518,37 @@ class Lease:
         "{all}"
     );
 }
+
+/// State of a module outside the project is named as an attribute of that module, not as a
+/// global of the project.
+#[test]
+fn state_of_a_library_module_is_named_as_such() {
+    let dir = common::project(&[(
+        "patch.py",
+        "\
+import threading
+from urllib3 import filepost
+
+
+def patched():
+    original = filepost.choose_boundary
+    filepost.choose_boundary = lambda: 'x'
+    print('patched')
+    filepost.choose_boundary = original
+
+
+for _ in range(4):
+    threading.Thread(target=patched).start()
+",
+    )]);
+    let diagnostics = check(dir.path().to_path_buf());
+    let all: Vec<String> = diagnostics.iter().map(described).collect();
+    let all = all.join("\n\n");
+    assert!(
+        all.contains(
+            "`filepost.choose_boundary` (attribute `choose_boundary` of `urllib3.filepost`, outside the project)"
+        ),
+        "{all}"
+    );
+    assert!(!all.contains("module global `urllib3`"), "{all}");
+}

@@ -62,7 +62,12 @@ pub fn state_phrase(analysis: &Analysis<'_>, loc: &Loc, text: &str) -> String {
                     Resolved::Class(_)
                 )
             });
-            if rest.contains('.') && is_class {
+            if module.is_none() && rest.contains('.') {
+                // No module of the project: an attribute of a module or object of a library
+                // (`filepost.choose_boundary` for `urllib3.filepost.choose_boundary`).
+                let (owner, attr) = rest.rsplit_once('.').unwrap_or(("", &rest));
+                format!("`{text}` (attribute `{attr}` of `{owner}`, outside the project)")
+            } else if rest.contains('.') && is_class {
                 format!("class attribute `{rest}`")
             } else if rest.contains('.') {
                 format!("`{text}` (state reached through module global `{first}`)")
