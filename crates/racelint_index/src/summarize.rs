@@ -2463,7 +2463,6 @@ impl<'a> Summarizer<'a> {
         if scope.snapshots.is_empty() || scope.locks.iter().any(crate::is_effective_lock) {
             return None;
         }
-        let block = scope.blocks.last().copied()?;
         let mut names = Vec::new();
         collect_names(value, &mut names);
         names.into_iter().find_map(|name| {
@@ -2476,7 +2475,8 @@ impl<'a> Summarizer<'a> {
                 }
                 _ => false,
             };
-            (snap.block == block && !snap.locked && related && !other_key).then(|| snap.clone())
+            (scope.blocks.contains(&snap.block) && !snap.locked && related && !other_key)
+                .then(|| snap.clone())
         })
     }
 

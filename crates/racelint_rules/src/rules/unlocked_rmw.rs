@@ -19,7 +19,8 @@ Finds read-modify-write updates of shared state — `x += 1`, `x = x + 1`, `self
 `d[k] = d.get(k, 0) + 1`, `lst[i] *= 2`, `self.total = max(self.total, v)` — in code that
 can run in two threads at once, with no lock held. Also an update split over statements:
 a value read into a local and written back later (`n = self.n` … `self.n = n + 1`,
-`seen = d.get(k, 0)` … `d[k] = seen + 1`), or
+`seen = d.get(k, 0)` … `d[k] = seen + 1`, or saved, replaced and restored in a `finally`:
+`old = mod.f` … `mod.f = old`), or
 written to a sibling kept in step with state the function changed in between
 (`n = len(self.items)` … `self.items.append(x)` … `self.count = n + 1`). And the standard
 library's functions that rearrange a list in several steps: `heapq.heappush`, `heappop`,
