@@ -18,8 +18,12 @@ pub(super) enum Shape {
     NotContains,
     /// `x is None`, `not x`, `not hasattr(obj, "x")`: lazy initialization when `x` is then set.
     Missing,
-    /// Any other test of the value: `x >= limit`, `len(q) > 0`, `if x:`.
+    /// A test of the value that, failed, says the value is missing: `if x:`,
+    /// `x is not None`, `hasattr(obj, "x")`.
     Value,
+    /// A comparison with something other than `None`: `x >= limit`, `len(q) > 0`,
+    /// `self.state != STOPPED`. Failed, it says nothing of the value being missing.
+    Compared,
 }
 
 /// How the value an act stores was made.
@@ -119,7 +123,7 @@ impl Summarizer<'_> {
                     _ => {
                         for side in [&*c.left, right] {
                             if let Some((loc, t)) = self.value_tested(side) {
-                                out.push((loc, Shape::Value, test.range(), t));
+                                out.push((loc, Shape::Compared, test.range(), t));
                             }
                         }
                     }
@@ -232,6 +236,7 @@ impl Summarizer<'_> {
                     Shape::NotContains => Shape::Contains,
                     Shape::Missing => Shape::Value,
                     Shape::Value => Shape::Missing,
+                    Shape::Compared => Shape::Compared,
                 };
                 check.guard_block = Some(block);
                 self.scope().checks.push(check);

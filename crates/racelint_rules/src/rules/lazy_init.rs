@@ -57,7 +57,9 @@ the function more than once.
 
 ## Not reported
 Initialization under a lock held across the test and the assignment, correct double-checked
-locking, state owned by one thread, and code no two threads run at once.
+locking, state owned by one thread, and code no two threads run at once. A guard clause that
+compares state with a value other than `None` (`if self.state != STOPPED: raise ...`, then
+`self.state = RUNNING`) is not an initialization: it is reported as a check-then-act (RL201).
 "#,
 };
 
