@@ -22,7 +22,6 @@ const THREADING_SERVERS: &[&str] = &[
     "http.server.ThreadingHTTPServer",
 ];
 
-/// Why a context's code runs concurrently.
 /// Why a class's lock speaks only for the state it guards.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Narrow {
@@ -33,6 +32,7 @@ pub enum Narrow {
     OtherObjectsLock,
 }
 
+/// Why a context's code runs concurrently.
 #[derive(Clone, Debug)]
 pub enum Evidence {
     /// A visible thread start.

@@ -338,9 +338,9 @@ impl<'p> Analysis<'p> {
     }
 
     /// A lock held at some access to `loc`, as evidence of how that state is meant to be
-    /// guarded: the access and the index of the lock in its `locks`. `module` is where the
-    /// state is touched (a file that only shares its module name with another has other
-    /// state).
+    /// guarded: the access and the index of the lock in its `locks`, for the state `access`
+    /// touches (a file that only shares its module name with another has other state, and a
+    /// sibling class other objects).
     pub fn guard_of(&self, loc: &Loc, access: AccessId) -> Option<(AccessId, &'p HeldLock)> {
         let (id, li) = self.guards.get(loc).or_else(|| match loc {
             Loc::Item(inner) => self.guards.get(inner),
@@ -671,7 +671,8 @@ impl<'p> Analysis<'p> {
         None
     }
 
-    /// See [`Analysis::passing_callers`].
+    /// For every function the starts that pass objects reach, the call sites calling it that
+    /// pass a parameter of their own on, built on first use.
     fn passing_callers(&self) -> &PassingCallers {
         self.passing_callers.get_or_init(|| {
             let mut out = PassingCallers::default();

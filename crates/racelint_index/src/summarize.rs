@@ -2454,7 +2454,8 @@ impl<'a> Summarizer<'a> {
     }
 
     /// The read a written value relies on, when the read was made by an earlier statement of
-    /// the same block into a local, and neither holds a lock.
+    /// the same block, or of a block enclosing this one (`old = C.f` … `finally: C.f = old`),
+    /// into a local, and neither holds a lock.
     ///
     /// An item read under one key and one written under another (`f = cache[base]` …
     /// `cache[kind] = f`) are different items: nothing written was read.
