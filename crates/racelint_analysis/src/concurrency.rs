@@ -390,6 +390,12 @@ const CONSTRUCTORS: &[&str] = &[
     "__set_name__",
 ];
 
+/// Code that sets state up before other threads can see it: a constructor, or a module's
+/// own top-level code.
+pub(crate) fn is_initializer(name: &str) -> bool {
+    CONSTRUCTORS.contains(&name) || name == "<module>"
+}
+
 /// Methods a user of the class may call from any thread.
 fn is_public_method(name: &str) -> bool {
     if CONSTRUCTORS.contains(&name) {

@@ -671,6 +671,58 @@ impl<'p> Analysis<'p> {
         None
     }
 
+    /// The flags the function of `access` sets, holding a lock, before it (`with L:
+    /// self._shutdown = True`, then the access): each with the locks held there, canonical.
+    /// Only flags nothing sets back: every other write to one is in a constructor or in the
+    /// module's top-level code.
+    fn closings_before(&self, access: AccessId) -> Vec<(Loc, Vec<Loc>)> {
+        let f = self.linker.function(access.func);
+        if f.closings.is_empty() {
+            return Vec::new();
+        }
+        let at = self.access(access).range.start();
+        f.closings
+            .iter()
+            .filter(|c| c.at.end() <= at)
+            .filter_map(|c| {
+                let flag = self.linker.canonical_loc(&c.flag);
+                let reopened = self.writes.get(&flag).is_some_and(|writes| {
+                    writes.iter().any(|w| {
+                        let writer = self.linker.function(w.func);
+                        let closes = writer
+                            .closings
+                            .iter()
+                            .any(|other| other.at == self.access(*w).range);
+                        !closes && !concurrency::is_initializer(&writer.name)
+                    })
+                });
+                (!reopened).then(|| (flag, canonical_locks(&self.linker, &c.locks)))
+            })
+            .collect()
+    }
+
+    /// Whether write `other`, as context `cj` reaches it, runs only while `flag` is unset,
+    /// tested holding one of `locks`: the write itself, or a call on the way to it, sits past
+    /// such a test (see [`racelint_index::Gate`]).
+    fn gated(&self, cj: u32, other: AccessId, flag: &Loc, locks: &[Loc]) -> bool {
+        let gates = |f: FnId, at: racelint_index::TextRange| {
+            self.linker.function(f).gates.iter().any(|gate| {
+                gate.at == at
+                    && self.linker.canonical_loc(&gate.flag) == *flag
+                    && locks_intersect(&canonical_locks(&self.linker, &gate.locks), locks)
+            })
+        };
+        if gates(other.func, self.access(other).range) {
+            return true;
+        }
+        self.call_path(cj, other.func)
+            .iter()
+            .any(|(step, call)| match call {
+                Some(ci) => gates(*step, self.linker.function(*step).calls[*ci as usize].range),
+                None => false,
+            })
+    }
+
     /// For every function the starts that pass objects reach, the call sites calling it that
     /// pass a parameter of their own on, built on first use.
     fn passing_callers(&self) -> &PassingCallers {
@@ -926,6 +978,8 @@ impl<'p> Analysis<'p> {
             {
                 continue;
             }
+            // Set to closing before this access, a flag that gates the other one.
+            let closers = self.closings_before(access);
             if let Evidence::Start {
                 spawner,
                 stmt_start,
@@ -965,7 +1019,11 @@ impl<'p> Analysis<'p> {
                 {
                     continue;
                 }
-                if !locks_intersect(&held, &self.held_locks(cj, *other)) {
+                if !locks_intersect(&held, &self.held_locks(cj, *other))
+                    && !closers
+                        .iter()
+                        .any(|(flag, locks)| self.gated(cj, *other, flag, locks))
+                {
                     return Some(Conflict {
                         access: *other,
                         context: Some(cj),

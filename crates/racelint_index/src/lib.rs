@@ -264,6 +264,32 @@ pub struct FunctionSummary {
     /// The locks a `with` on this function's result holds: those held at the `yield` of a
     /// `@contextmanager`, or still held when an `__enter__` returns.
     pub provides_locks: Vec<HeldLock>,
+    /// Call sites and writes made only while a flag is unset, tested holding a lock that is
+    /// still held (`with L: if self._shutdown: raise ...` … `self._threads.add(t)`).
+    pub gates: Vec<Gate>,
+    /// Flags set holding a lock (`with L: self._shutdown = True`): see [`Closing`].
+    pub closings: Vec<Closing>,
+}
+
+/// A call site or write that runs only while `flag` is unset, tested holding `locks`,
+/// which are still held there.
+#[derive(Clone, Debug)]
+pub struct Gate {
+    /// The call, or the written target.
+    pub at: TextRange,
+    pub flag: Loc,
+    pub locks: Vec<HeldLock>,
+}
+
+/// A flag set to `True` holding `locks`. Once it is set, the code it gates under the same
+/// lock ([`Gate`]) no longer runs, and what it did before is over: the rest of the function
+/// cannot overlap it.
+#[derive(Clone, Debug)]
+pub struct Closing {
+    /// The written target.
+    pub at: TextRange,
+    pub flag: Loc,
+    pub locks: Vec<HeldLock>,
 }
 
 #[derive(Clone, Debug)]

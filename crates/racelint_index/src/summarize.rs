@@ -262,6 +262,8 @@ struct FnScope<'a> {
     built: HashSet<&'a str>,
     /// The blocks (statement lists) being walked, innermost last.
     blocks: Vec<usize>,
+    /// Blocks that run whenever the block around them does (`with` bodies).
+    unconditional: Vec<usize>,
     next_block: usize,
     /// Names bound by enclosing comprehensions (they shadow everything else).
     comprehension: Vec<HashSet<&'a str>>,
@@ -313,6 +315,7 @@ impl FnScope<'_> {
             checks,
             built,
             blocks,
+            unconditional,
             next_block,
             comprehension,
             locks,
@@ -345,6 +348,7 @@ impl FnScope<'_> {
         checks.clear();
         built.clear();
         blocks.clear();
+        unconditional.clear();
         *next_block = 0;
         comprehension.clear();
         locks.clear();
@@ -931,6 +935,8 @@ impl<'a> Summarizer<'a> {
             joins: Vec::new(),
             acquires: Vec::new(),
             provides_locks: Vec::new(),
+            gates: Vec::new(),
+            closings: Vec::new(),
             is_async: false,
             params: Vec::new(),
         });
@@ -2189,6 +2195,8 @@ impl<'a> Summarizer<'a> {
                 }
             }
         }
+        let body = self.scope().next_block + 1;
+        self.scope().unconditional.push(body);
         self.walk_body(&w.body);
         self.scope().locks = saved;
         if executor_block {
@@ -2288,6 +2296,11 @@ impl<'a> Summarizer<'a> {
         if value.is_some_and(|v| self.same_value(v, target)) {
             // `self.x = self.x`, `self.x = cast(T, self.x)`: nothing changes, nothing is lost.
             return;
+        }
+        if matches!(value, Some(Expr::BooleanLiteral(b)) if b.value)
+            && matches!(loc, Loc::Instance { .. } | Loc::Global(_))
+        {
+            self.note_closing(&loc, target.range());
         }
         let (kind, split) = match value {
             Some(v) if reads_target(v, target) => (AccessKind::ReadModifyWrite, None),
@@ -2401,6 +2414,35 @@ impl<'a> Summarizer<'a> {
         })
     }
 
+    /// `flag = True` holding a lock (see [`crate::Closing`]), in code that runs whenever the
+    /// function does: inside nothing but `with` blocks, so that everything after it in the
+    /// function runs once it is set.
+    fn note_closing(&mut self, flag: &Loc, at: TextRange) {
+        let scope = self.scope();
+        let always = scope
+            .blocks
+            .iter()
+            .skip(1)
+            .all(|b| scope.unconditional.contains(b));
+        if !always {
+            return;
+        }
+        let locks: Vec<HeldLock> = self
+            .scope()
+            .locks
+            .iter()
+            .filter(|l| crate::is_effective_lock(l))
+            .cloned()
+            .collect();
+        if !locks.is_empty() {
+            self.func().closings.push(crate::Closing {
+                at,
+                flag: flag.clone(),
+                locks,
+            });
+        }
+    }
+
     fn record(&mut self, loc: Loc, kind: AccessKind, target: &'a Expr) {
         self.record_made(loc, kind, target, None, None);
     }
@@ -2417,6 +2459,9 @@ impl<'a> Summarizer<'a> {
     ) {
         if self.is_owned_here(&loc) {
             return;
+        }
+        if kind.is_write() {
+            self.note_gates(target.range());
         }
         self.note_act(&loc, kind, target.range(), made);
         if kind == AccessKind::Write && !matches!(loc, Loc::Item(_)) {
@@ -2740,6 +2785,7 @@ impl<'a> Summarizer<'a> {
                 passes,
             };
             self.scope().calls.push(site);
+            self.note_gates(call.range());
         }
     }
 

@@ -246,6 +246,44 @@ impl Summarizer<'_> {
         }
     }
 
+    /// Records that what is at `at` (a call, or a written target) runs only while the flags
+    /// of the open guard clauses are unset (`if self._shutdown: raise ...` before it), where
+    /// such a clause was tested holding a lock still held here (see [`crate::Gate`]).
+    pub(super) fn note_gates(&mut self, at: TextRange) {
+        let Some(scope) = self.scopes.last() else {
+            return;
+        };
+        if scope.checks.is_empty() {
+            return;
+        }
+        let gates: Vec<crate::Gate> = scope
+            .checks
+            .iter()
+            .filter(|c| {
+                c.guard_block.is_some()
+                    && c.shape == Shape::Missing
+                    && matches!(c.loc, Loc::Instance { .. } | Loc::Global(_))
+            })
+            .filter_map(|c| {
+                let locks: Vec<HeldLock> = c
+                    .locks
+                    .iter()
+                    .filter(|l| {
+                        crate::is_effective_lock(l) && scope.locks.iter().any(|h| h.loc == l.loc)
+                    })
+                    .cloned()
+                    .collect();
+                (!locks.is_empty()).then(|| crate::Gate {
+                    at,
+                    flag: c.loc.clone(),
+                    locks,
+                })
+            })
+            .collect();
+        let index = scope.index;
+        self.functions[index].gates.extend(gates);
+    }
+
     /// Closes the guard checks of a block that ends.
     pub(super) fn close_block_checks(&mut self, block: usize) {
         let Some(scope) = self.scopes.last_mut() else {

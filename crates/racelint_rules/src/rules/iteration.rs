@@ -52,7 +52,11 @@ def report():
 
 ## Not reported
 Iteration and mutation under one lock, containers owned by one thread, and iteration in code
-that nothing mutates concurrently.
+that nothing mutates concurrently. That includes iteration after a closing flag: a
+`shutdown` that sets `self._shutdown = True` holding the lock under which every mutation
+first tests the flag and gives up when it is set (`with self._lock: if self._shutdown: raise
+...`), and that nothing sets back, joins its threads afterwards without the lock (the shape of
+`concurrent.futures.ThreadPoolExecutor.shutdown`).
 "#,
 };
 
