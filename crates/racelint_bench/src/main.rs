@@ -273,8 +273,8 @@ fn stage_breakdown(paths: &[PathBuf], settings: &Settings) -> Result<(), String>
     let views: Vec<&_> = summaries.iter().collect();
     let analysis = pool().install(|| analyze(&views, &settings.analysis));
     laps.lap("analyze");
-    let findings = racelint_rules::check(&analysis, &settings.selection);
-    laps.lap("rules (serial)");
+    let findings = pool().install(|| racelint_rules::check(&analysis, &settings.selection));
+    laps.lap("rules (side by side)");
     drop(analysis);
     laps.lap("drop analysis");
     let analysis_and_rules = laps.total_since(2);

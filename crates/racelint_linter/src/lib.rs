@@ -224,9 +224,12 @@ pub fn lint_summaries_with_suppressed(
     for (i, module) in &patched {
         views[*i] = module;
     }
-    // The analysis runs some steps in parallel: on the same pool as the summaries.
-    let analysis = pool().install(|| analyze(&views, &settings.analysis));
-    let mut findings = racelint_rules::check(&analysis, &settings.selection);
+    // The analysis runs some steps in parallel, and the rules side by side: on the same
+    // pool as the summaries.
+    let mut findings = pool().install(|| {
+        let analysis = analyze(&views, &settings.analysis);
+        racelint_rules::check(&analysis, &settings.selection)
+    });
     if let Some(modules) = report_on {
         findings.retain(|f| modules.contains(&f.module));
     }

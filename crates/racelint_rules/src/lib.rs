@@ -57,24 +57,53 @@ pub struct Snapshot {
 }
 
 /// Runs every selected rule.
+///
+/// The rules are independent of each other: they run side by side on the current rayon pool,
+/// and their findings come out in rule order, as if run one after another.
 pub fn check(analysis: &Analysis<'_>, selection: &Selection) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    if selection.is_enabled(rules::syntax_error::RULE.code) {
-        for (mi, m) in analysis.modules().iter().enumerate() {
-            rules::syntax_error::check(mi as u32, m, &mut findings);
+    type Check = fn(&Analysis<'_>, &mut Vec<Finding>);
+    let run = |code: &str, check: Check| {
+        let mut out = Vec::new();
+        if selection.is_enabled(code) {
+            check(analysis, &mut out);
         }
-    }
-    if selection.is_enabled(rules::unlocked_rmw::RULE.code) {
-        rules::unlocked_rmw::check(analysis, &mut findings);
-    }
-    if selection.is_enabled(rules::check_then_act::RULE.code) {
-        rules::check_then_act::check(analysis, &mut findings);
-    }
-    if selection.is_enabled(rules::lazy_init::RULE.code) {
-        rules::lazy_init::check(analysis, &mut findings);
-    }
-    if selection.is_enabled(rules::iteration::RULE.code) {
-        rules::iteration::check(analysis, &mut findings);
+        out
+    };
+    let syntax = || {
+        let mut out = Vec::new();
+        if selection.is_enabled(rules::syntax_error::RULE.code) {
+            for (mi, m) in analysis.modules().iter().enumerate() {
+                rules::syntax_error::check(mi as u32, m, &mut out);
+            }
+        }
+        out
+    };
+    let ((syntax, rmw), ((check_then_act, lazy), iteration)) = rayon::join(
+        || {
+            rayon::join(syntax, || {
+                run(rules::unlocked_rmw::RULE.code, rules::unlocked_rmw::check)
+            })
+        },
+        || {
+            rayon::join(
+                || {
+                    rayon::join(
+                        || {
+                            run(
+                                rules::check_then_act::RULE.code,
+                                rules::check_then_act::check,
+                            )
+                        },
+                        || run(rules::lazy_init::RULE.code, rules::lazy_init::check),
+                    )
+                },
+                || run(rules::iteration::RULE.code, rules::iteration::check),
+            )
+        },
+    );
+    let mut findings = syntax;
+    for mut more in [rmw, check_then_act, lazy, iteration] {
+        findings.append(&mut more);
     }
     findings
 }
