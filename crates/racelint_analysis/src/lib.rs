@@ -658,7 +658,11 @@ impl<'p> Analysis<'p> {
                 continue;
             }
             let matches = slot_of(method && *receiver != Receiver::None);
-            let Some((_, j)) = site.passes.iter().find(|(slot, _)| matches(slot)) else {
+            let passed = caller
+                .passes
+                .iter()
+                .find(|(c, slot, _)| c == call && matches(slot));
+            let Some((_, _, j)) = passed else {
                 continue;
             };
             let Some(handed) = caller.params.get(*j as usize) else {
@@ -733,9 +737,12 @@ impl<'p> Analysis<'p> {
                     continue;
                 }
                 for g in self.reaches[ci].keys() {
-                    let calls_passing = &self.linker.function(*g).calls;
+                    let passes = &self.linker.function(*g).passes;
+                    if passes.is_empty() {
+                        continue;
+                    }
                     for edge in &self.edges[g.module as usize][g.func as usize] {
-                        if calls_passing[edge.call as usize].passes.is_empty() {
+                        if !passes.iter().any(|(call, ..)| *call == edge.call) {
                             continue;
                         }
                         let entry = (*g, edge.call, edge.receiver);

@@ -186,11 +186,6 @@ pub struct CallSite {
     pub locks: Vec<HeldLock>,
     /// Whether the call sits in a loop or comprehension of this function.
     pub in_loop: bool,
-    /// The caller's parameters the call passes on as they are (`add(counts, w)`): where
-    /// each goes among the callee's parameters, and its index in the caller's
-    /// [`FunctionSummary::params`]. An object a start passes to the caller is shared in the
-    /// callee too.
-    pub passes: Vec<(ArgSlot, u32)>,
 }
 
 /// A place where a function is handed to another thread.
@@ -248,9 +243,14 @@ pub struct FunctionSummary {
     pub is_async: bool,
     /// The names of the parameters, in order, `self` included; only for a function with
     /// accesses to state reached through a parameter (`Loc::Param`) or calls that pass a
-    /// parameter on ([`CallSite::passes`]), which a start may map to the objects it passes.
+    /// parameter on ([`FunctionSummary::passes`]), which a start may map to the objects it
+    /// passes.
     pub params: Vec<String>,
     pub calls: Vec<CallSite>,
+    /// The parameters calls pass on as they are (`add(counts, w)`): the index of the call in
+    /// `calls`, where the argument goes among the callee's parameters, and its index in
+    /// `params`. An object a start passes to this function is shared in the callee too.
+    pub passes: Vec<(u32, ArgSlot, u32)>,
     /// Accesses to state. Plain reads are kept only where a lock is held (they tell which
     /// lock guards a location); every other kind is kept.
     pub accesses: Vec<Access>,

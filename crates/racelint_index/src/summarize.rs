@@ -937,6 +937,7 @@ impl<'a> Summarizer<'a> {
             provides_locks: Vec::new(),
             gates: Vec::new(),
             closings: Vec::new(),
+            passes: Vec::new(),
             is_async: false,
             params: Vec::new(),
         });
@@ -1075,13 +1076,12 @@ impl<'a> Summarizer<'a> {
             self.func().provides_locks = held;
         }
         // The parameters by position, for a start that passes objects to them.
-        let scope = self.scope();
-        if scope
+        let through_params = self
+            .scope()
             .accesses
             .iter()
-            .any(|a| matches!(a.loc.root(), Loc::Param { .. }))
-            || scope.calls.iter().any(|c| !c.passes.is_empty())
-        {
+            .any(|a| matches!(a.loc.root(), Loc::Param { .. }));
+        if through_params || !self.func().passes.is_empty() {
             self.func().params = f
                 .parameters
                 .iter_non_variadic_params()
@@ -2775,6 +2775,8 @@ impl<'a> Summarizer<'a> {
             let callee = *self.callee_ids.entry(callee).or_insert(next);
             let passes = self.passed_params(call);
             let scope = self.scopes.last().expect("scope");
+            let index = scope.calls.len() as u32;
+            let function = scope.index;
             let site = CallSite {
                 callee,
                 receiver,
@@ -2782,15 +2784,17 @@ impl<'a> Summarizer<'a> {
                 stmt_start: scope.stmt.start(),
                 locks: scope.locks.clone(),
                 in_loop: !scope.loops.is_empty(),
-                passes,
             };
             self.scope().calls.push(site);
+            self.functions[function]
+                .passes
+                .extend(passes.into_iter().map(|(slot, param)| (index, slot, param)));
             self.note_gates(call.range());
         }
     }
 
     /// The arguments of a call that are parameters of this function still holding what its
-    /// caller passed (see [`CallSite::passes`]).
+    /// caller passed (see [`FunctionSummary::passes`]).
     fn passed_params(&self, call: &'a ast::ExprCall) -> Vec<(ArgSlot, u32)> {
         let Some(scope) = self.scopes.last() else {
             return Vec::new();
