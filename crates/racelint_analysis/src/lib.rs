@@ -76,6 +76,8 @@ pub struct Analysis<'p> {
     /// For the functions the starts that pass objects reach: the call sites calling each
     /// (caller, call index, receiver), worked out on first use.
     passing_callers: std::sync::OnceLock<PassingCallers>,
+    /// Every call site by the function it calls, worked out on first use.
+    callers: std::sync::OnceLock<FxHashMap<FnId, Vec<(FnId, u32)>>>,
 }
 
 /// By function, the call sites that call it passing a parameter of their own on: caller,
@@ -122,6 +124,7 @@ pub fn analyze<'p>(modules: &'p [&'p ModuleSummary], options: &AnalysisOptions) 
         lock_guarded: std::sync::OnceLock::new(),
         thread_local_objects: std::sync::OnceLock::new(),
         passing_callers: std::sync::OnceLock::new(),
+        callers: std::sync::OnceLock::new(),
     };
     analysis.add_passed_writes();
     analysis
@@ -706,25 +709,82 @@ impl<'p> Analysis<'p> {
     }
 
     /// Whether write `other`, as context `cj` reaches it, runs only while `flag` is unset,
-    /// tested holding one of `locks`: the write itself, or a call on the way to it, sits past
-    /// such a test (see [`racelint_index::Gate`]).
+    /// tested holding one of `locks`: the write itself sits past such a test, or every way
+    /// the context calls its function does (see [`racelint_index::Gate`]).
     fn gated(&self, cj: u32, other: AccessId, flag: &Loc, locks: &[Loc]) -> bool {
-        let gates = |f: FnId, at: racelint_index::TextRange| {
-            self.linker.function(f).gates.iter().any(|gate| {
-                gate.at == at
-                    && self.linker.canonical_loc(&gate.flag) == *flag
-                    && locks_intersect(&canonical_locks(&self.linker, &gate.locks), locks)
-            })
-        };
-        if gates(other.func, self.access(other).range) {
+        self.gated_at(other.func, self.access(other).range, flag, locks)
+            || self.always_called_gated(cj, other.func, flag, locks, &mut Vec::new())
+    }
+
+    /// Whether what is at `at` in function `f` (a call or a written target) sits past a test
+    /// of `flag` made holding one of `locks`.
+    fn gated_at(&self, f: FnId, at: racelint_index::TextRange, flag: &Loc, locks: &[Loc]) -> bool {
+        self.linker.function(f).gates.iter().any(|gate| {
+            gate.at == at
+                && self.linker.canonical_loc(&gate.flag) == *flag
+                && locks_intersect(&canonical_locks(&self.linker, &gate.locks), locks)
+        })
+    }
+
+    /// Whether every call through which context `cj` reaches `f` is gated by `flag`, or
+    /// made from a function that is itself only ever called so. A root of the context is
+    /// entered directly, gated by nothing.
+    fn always_called_gated(
+        &self,
+        cj: u32,
+        f: FnId,
+        flag: &Loc,
+        locks: &[Loc],
+        seen: &mut Vec<FnId>,
+    ) -> bool {
+        /// How many functions up the calls are followed.
+        const MAX_CALLERS: usize = 16;
+        if self.contexts[cj as usize].roots.contains(&f) {
+            return false;
+        }
+        if seen.contains(&f) {
+            // A cycle adds no way in that the other callers do not already show.
             return true;
         }
-        self.call_path(cj, other.func)
-            .iter()
-            .any(|(step, call)| match call {
-                Some(ci) => gates(*step, self.linker.function(*step).calls[*ci as usize].range),
-                None => false,
-            })
+        if seen.len() >= MAX_CALLERS {
+            return false;
+        }
+        seen.push(f);
+        let reach = &self.reaches[cj as usize];
+        let mut any = false;
+        for (g, call) in self.callers().get(&f).map_or(&[][..], Vec::as_slice) {
+            if !reach.contains_key(g) {
+                continue;
+            }
+            any = true;
+            let site = &self.linker.function(*g).calls[*call as usize];
+            if !self.gated_at(*g, site.range, flag, locks)
+                && !self.always_called_gated(cj, *g, flag, locks, seen)
+            {
+                return false;
+            }
+        }
+        any
+    }
+
+    /// Every call site of the project by the function it calls (caller, index of the call),
+    /// built on first use: only a closing flag asks for it.
+    fn callers(&self) -> &FxHashMap<FnId, Vec<(FnId, u32)>> {
+        self.callers.get_or_init(|| {
+            let mut out: FxHashMap<FnId, Vec<(FnId, u32)>> = FxHashMap::default();
+            for (mi, functions) in self.edges.iter().enumerate() {
+                for (fi, edges) in functions.iter().enumerate() {
+                    let caller = FnId {
+                        module: mi as u32,
+                        func: fi as u32,
+                    };
+                    for edge in edges {
+                        out.entry(edge.to).or_default().push((caller, edge.call));
+                    }
+                }
+            }
+            out
+        })
     }
 
     /// For every function the starts that pass objects reach, the call sites calling it that
