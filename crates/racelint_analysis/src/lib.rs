@@ -76,8 +76,6 @@ pub struct Analysis<'p> {
     /// For the functions the starts that pass objects reach: the call sites calling each
     /// (caller, call index, receiver), worked out on first use.
     passing_callers: std::sync::OnceLock<PassingCallers>,
-    /// Every call site by the function it calls, worked out on first use.
-    callers: std::sync::OnceLock<FxHashMap<FnId, Vec<(FnId, u32)>>>,
 }
 
 /// By function, the call sites that call it passing a parameter of their own on: caller,
@@ -124,7 +122,6 @@ pub fn analyze<'p>(modules: &'p [&'p ModuleSummary], options: &AnalysisOptions) 
         lock_guarded: std::sync::OnceLock::new(),
         thread_local_objects: std::sync::OnceLock::new(),
         passing_callers: std::sync::OnceLock::new(),
-        callers: std::sync::OnceLock::new(),
     };
     analysis.add_passed_writes();
     analysis
@@ -750,41 +747,25 @@ impl<'p> Analysis<'p> {
             return false;
         }
         seen.push(f);
-        let reach = &self.reaches[cj as usize];
-        let mut any = false;
-        for (g, call) in self.callers().get(&f).map_or(&[][..], Vec::as_slice) {
-            if !reach.contains_key(g) {
-                continue;
-            }
-            any = true;
-            let site = &self.linker.function(*g).calls[*call as usize];
-            if !self.gated_at(*g, site.range, flag, locks)
-                && !self.always_called_gated(cj, *g, flag, locks, seen)
-            {
-                return false;
-            }
-        }
-        any
-    }
-
-    /// Every call site of the project by the function it calls (caller, index of the call),
-    /// built on first use: only a closing flag asks for it.
-    fn callers(&self) -> &FxHashMap<FnId, Vec<(FnId, u32)>> {
-        self.callers.get_or_init(|| {
-            let mut out: FxHashMap<FnId, Vec<(FnId, u32)>> = FxHashMap::default();
-            for (mi, functions) in self.edges.iter().enumerate() {
-                for (fi, edges) in functions.iter().enumerate() {
-                    let caller = FnId {
-                        module: mi as u32,
-                        func: fi as u32,
-                    };
-                    for edge in edges {
-                        out.entry(edge.to).or_default().push((caller, edge.call));
-                    }
-                }
-            }
-            out
-        })
+        // The callers are looked for among what the context reaches: this is asked only
+        // about writes that a closing flag may order, which are few.
+        let mut callers: Vec<(FnId, u32)> = self.reaches[cj as usize]
+            .keys()
+            .flat_map(|g| {
+                self.edges[g.module as usize][g.func as usize]
+                    .iter()
+                    .filter(|edge| edge.to == f)
+                    .map(move |edge| (*g, edge.call))
+            })
+            .collect();
+        callers.sort_unstable();
+        callers.dedup();
+        !callers.is_empty()
+            && callers.iter().all(|(g, call)| {
+                let site = &self.linker.function(*g).calls[*call as usize];
+                self.gated_at(*g, site.range, flag, locks)
+                    || self.always_called_gated(cj, *g, flag, locks, seen)
+            })
     }
 
     /// For every function the starts that pass objects reach, the call sites calling it that
