@@ -1086,6 +1086,22 @@ impl<'p> Analysis<'p> {
 impl Analysis<'_> {
     /// Iterations over a shared container that another thread may mutate at the same time
     /// with no lock in common: the iteration, and the mutation it races with.
+    /// Whether every binding of `container` the project makes is a new list (and there is
+    /// one): then appending to it is all `append` and `extend` can do.
+    fn always_a_list(&self, container: &Loc) -> bool {
+        let mut bound = false;
+        for w in self.writes.get(container).into_iter().flatten() {
+            let a = self.access(*w);
+            if a.kind == AccessKind::Write {
+                if !a.new_list {
+                    return false;
+                }
+                bound = true;
+            }
+        }
+        bound
+    }
+
     pub fn iteration_races(&self) -> Vec<Race> {
         let mut best: HashMap<AccessId, Race> = HashMap::new();
         let mut windows: HashMap<u32, (racelint_index::TextRange, Vec<FnId>)> = HashMap::new();
@@ -1112,7 +1128,12 @@ impl Analysis<'_> {
                         continue;
                     }
                     // Inserting or removing items; `d[k] = d.get(k, 0) + 1` may insert.
-                    let accept = |k: AccessKind| k.is_write();
+                    // Appending to a list leaves a loop over it well defined.
+                    let list = match &loc {
+                        Loc::Item(container) => self.always_a_list(container),
+                        _ => false,
+                    };
+                    let accept = |k: AccessKind| k.is_write() && !(list && k == AccessKind::Append);
                     if let Some(conflict) = self.find_conflict(ci, id, &loc, &mut windows, &accept)
                     {
                         best.insert(

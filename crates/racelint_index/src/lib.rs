@@ -105,6 +105,10 @@ pub enum AccessKind {
     ReadModifyWrite,
     /// Items removed from a container: `del d[k]`, `d.pop(k)`, `s.discard(x)`, `d.clear()`.
     Remove,
+    /// Items added at the end of a sequence: `items.append(x)`, `items.extend(more)`. A
+    /// loop over a list sees the new items or not, but never skips or repeats one, so for
+    /// iteration this counts only when the container may not be a list (a `deque` raises).
+    Append,
     /// A test of shared state followed by a write that relies on it, with the locks held at
     /// the test: `if k not in d: d[k] = v`, `if not self._started: self._started = True`.
     CheckThenAct,
@@ -121,7 +125,10 @@ impl AccessKind {
     pub fn is_write(self) -> bool {
         matches!(
             self,
-            AccessKind::Write | AccessKind::ReadModifyWrite | AccessKind::Remove
+            AccessKind::Write
+                | AccessKind::ReadModifyWrite
+                | AccessKind::Remove
+                | AccessKind::Append
         )
     }
 }
@@ -131,6 +138,8 @@ impl AccessKind {
 pub struct Access {
     pub loc: Loc,
     pub kind: AccessKind,
+    /// A write that binds the location to a new list (`[]`, `[x for x in xs]`, `list(xs)`).
+    pub new_list: bool,
     /// The target expression (`counter`, `self.n`, `d[k]`).
     pub range: TextRange,
     /// The innermost simple statement containing the access.

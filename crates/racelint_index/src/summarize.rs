@@ -2321,7 +2321,28 @@ impl<'a> Summarizer<'a> {
             }
             other => made_of(other),
         });
+        let recorded = self.scopes.last().map_or(0, |s| s.accesses.len());
         self.record_made(loc, kind, target, made, split.as_ref());
+        if kind == AccessKind::Write && value.is_some_and(|v| self.is_new_list(v)) {
+            if let Some(access) = self.scope().accesses.get_mut(recorded) {
+                access.new_list = true;
+            }
+        }
+    }
+
+    /// Whether `value` makes a new list: a display, a comprehension, `list(...)`,
+    /// `sorted(...)`, or a display repeated (`[None] * n`).
+    fn is_new_list(&self, value: &Expr) -> bool {
+        match value {
+            Expr::List(_) | Expr::ListComp(_) => true,
+            Expr::Call(c) => matches!(&*c.func, Expr::Name(n)
+                if matches!(n.id.as_str(), "list" | "sorted")
+                    && matches!(self.resolve_name(n.id.as_str()), NameRes::Unknown)),
+            Expr::BinOp(b) if b.op == ruff_python_ast::Operator::Mult => {
+                matches!(&*b.left, Expr::List(_)) || matches!(&*b.right, Expr::List(_))
+            }
+            _ => false,
+        }
     }
 
     /// Whether `value` is `target` itself, as written or through `typing.cast(T, ...)`,
@@ -2489,6 +2510,7 @@ impl<'a> Summarizer<'a> {
         let access = Access {
             loc,
             kind,
+            new_list: false,
             range: target.range(),
             stmt,
             locks: scope.locks.clone(),

@@ -313,6 +313,7 @@ impl Summarizer<'_> {
         let access = Access {
             loc: check.loc,
             kind,
+            new_list: false,
             range: check.test,
             stmt: TextRange::new(check.start, end.max(check.start)),
             locks: check.locks,
@@ -345,7 +346,13 @@ impl Summarizer<'_> {
                 continue;
             }
             let act = match (check.shape, kind) {
-                (_, AccessKind::Write | AccessKind::ReadModifyWrite | AccessKind::Remove) => {
+                (
+                    _,
+                    AccessKind::Write
+                    | AccessKind::ReadModifyWrite
+                    | AccessKind::Remove
+                    | AccessKind::Append,
+                ) => {
                     let lazy = check.shape == Shape::Missing
                         || (check.shape == Shape::NotContains && made == Some(Made::Call));
                     if lazy && kind == AccessKind::Write && made != Some(Made::Literal) {
@@ -439,6 +446,7 @@ impl Summarizer<'_> {
         let access = Access {
             loc: Loc::Item(Box::new(loc)),
             kind: AccessKind::Iterate,
+            new_list: false,
             range: iter.range(),
             stmt,
             locks,
@@ -452,6 +460,8 @@ impl Summarizer<'_> {
     pub(super) fn mutation_kind(method: &str) -> AccessKind {
         if is_removal(method) {
             AccessKind::Remove
+        } else if matches!(method, "append" | "extend") {
+            AccessKind::Append
         } else {
             AccessKind::Write
         }

@@ -17,14 +17,16 @@ pub const RULE: Rule = Rule {
 ## What it does
 Finds iteration over a shared container — `for k in d`, `for k, v in d.items()`,
 comprehensions — in code that can run while another thread inserts into it or removes
-from it (`d[k] = v`, `del d[k]`, `pop`, `clear`, `update`, `add`, `discard`, `append` …)
-with no lock held by both.
+from it (`d[k] = v`, `del d[k]`, `pop`, `clear`, `update`, `add`, `discard`, `insert`,
+`remove` …) with no lock held by both.
 
 ## Why is this bad?
 Iterating a dict or set that changes size raises
-`RuntimeError: dictionary changed size during iteration`; a list being changed is walked
-past items or over the same item twice. With the GIL this needed a thread switch at an
-unlucky moment; on free-threaded CPython both threads really run at once.
+`RuntimeError: dictionary changed size during iteration`, and a deque that changes raises
+`RuntimeError: deque mutated during iteration`; a list that loses or gains an item before
+the loop's position is walked past an item or over the same one twice. With the GIL this
+needed a thread switch at an unlucky moment; on free-threaded CPython both threads really
+run at once.
 
 ## Example
 ```python
@@ -52,7 +54,11 @@ def report():
 
 ## Not reported
 Iteration and mutation under one lock, containers owned by one thread, and iteration in code
-that nothing mutates concurrently. That includes iteration after a closing flag: a
+that nothing mutates concurrently. Appending to a list (`append`, `extend`) is not such a
+mutation: a loop over the list sees the new items or not, but never skips or repeats one,
+on free-threaded CPython as well. That holds only where the container is known to be a list:
+every place the project binds it assigns a new one (`[]`, a comprehension, `list(...)`);
+a container passed in from elsewhere may be a deque, whose appends are reported. That includes iteration after a closing flag: a
 `shutdown` that sets `self._shutdown = True` holding the lock under which every mutation
 first tests the flag and gives up when it is set (`with self._lock: if self._shutdown: raise
 ...`), and that nothing sets back, joins its threads afterwards without the lock (the shape of
