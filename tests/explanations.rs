@@ -552,3 +552,54 @@ for _ in range(4):
     );
     assert!(!all.contains("module global `urllib3`"), "{all}");
 }
+
+/// The narrowing of a large class's contract is about the object's own attributes. A
+/// global that its methods update is shared by threads that each use an object of their
+/// own, and the note says so rather than claiming the class's lock guards it.
+#[test]
+fn a_narrowed_contract_on_global_state_says_why_it_is_shared() {
+    let dir = common::project(&[(
+        "big.py",
+        "\
+import threading
+
+_registry = None
+
+
+class Big:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.total = 0
+
+    def add(self):
+        with self._lock:
+            self.total += 1
+
+    def registry(self):
+        global _registry
+        if _registry is None:
+            _registry = {}
+        return _registry
+
+    def a(self): pass
+    def b(self): pass
+    def c(self): pass
+    def d(self): pass
+    def e(self): pass
+",
+    )]);
+    let diagnostics = check(dir.path().to_path_buf());
+    let all: Vec<String> = diagnostics.iter().map(described).collect();
+    let all = all.join("\n\n");
+    let lazy = diagnostics
+        .iter()
+        .find(|d| d.code == "RL202" && d.span.start.line == 17)
+        .map(described)
+        .unwrap_or_else(|| panic!("no RL202 on line 17 in:\n{all}"));
+    assert!(
+        lazy.contains("this state belongs to no one object, so threads that each use an object of their own share it"),
+        "{lazy}"
+    );
+    assert!(!lazy.contains("as it guards this"), "{lazy}");
+    assert_eq!(diagnostics.len(), 1, "{all}");
+}

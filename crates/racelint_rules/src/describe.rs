@@ -269,7 +269,13 @@ pub fn explain(analysis: &Analysis<'_>, race: &Race) -> Explanation {
             } else {
                 format!("`{class_name}` uses a lock")
             };
+            let own_state = matches!(race.loc.root(), Loc::Instance { .. });
             let scope = match narrow {
+                // The narrowing is about the object's own attributes; a global or a class
+                // attribute is shared by threads that each use an object of their own.
+                Some(_) if !own_state => {
+                    "; this state belongs to no one object, so threads that each use an object of their own share it"
+                }
                 Some(Narrow::LargeClass) => {
                     "; in a class this large that holds for the state its lock guards somewhere, as it guards this"
                 }
