@@ -1814,6 +1814,7 @@ impl<'a> Summarizer<'a> {
             }
             Stmt::Assert(a) => {
                 self.walk_expr(&a.test);
+                self.asserted_lock(&a.test);
             }
             Stmt::TypeAlias(_)
             | Stmt::Pass(_)
@@ -1878,6 +1879,31 @@ impl<'a> Summarizer<'a> {
             // Known by its name only: trusted unless the name says semaphore.
             None => !contains_ignore_case(&lock.text, "sem"),
         }
+    }
+
+    /// `assert L.locked()` in the function's own block (not inside an `if` or a loop): the
+    /// function is meant to run holding `L`, and past this statement it does (or the
+    /// assertion fails), so `L` counts as held from its start to its end.
+    fn asserted_lock(&mut self, test: &'a Expr) {
+        if self.scope().blocks.len() != 1 {
+            return;
+        }
+        let Expr::Call(call) = test else { return };
+        let Expr::Attribute(attr) = &*call.func else {
+            return;
+        };
+        if attr.attr.id.as_str() != "locked" || !call.arguments.is_empty() {
+            return;
+        }
+        let Some(lock) = self.lock_of(&attr.value) else {
+            return;
+        };
+        if !crate::is_effective_lock(&lock) || self.scope().locks.iter().any(|l| l.loc == lock.loc)
+        {
+            return;
+        }
+        self.hold_from_entry(&lock);
+        self.scope().locks.push(lock);
     }
 
     /// Counts `lock` as held from the start of the function up to here: by every access,
