@@ -590,6 +590,7 @@ impl Worker {
         let mut files = Files::new(&load);
         let mut refresh = false;
         let mut converted = Vec::new();
+        let mut publish = Vec::new();
         for (path, doc) in &self.open {
             let diagnostics = outcome.remove(path).unwrap_or_default();
             let lsp = self.convert(&diagnostics, &mut files, path);
@@ -602,22 +603,25 @@ impl Worker {
                         .is_some_and(|id| *id != result_id(&lsp));
                 refresh |= unseen_change;
             } else if changed || self.force_publish.contains(path) {
-                self.client
-                    .notify::<lsp_types::notification::PublishDiagnostics>(
-                        PublishDiagnosticsParams {
-                            uri: doc.uri.clone(),
-                            diagnostics: lsp.clone(),
-                            version: Some(doc.version),
-                        },
-                    );
+                publish.push(PublishDiagnosticsParams {
+                    uri: doc.uri.clone(),
+                    diagnostics: lsp.clone(),
+                    version: Some(doc.version),
+                });
             }
             converted.push((path.clone(), doc.version, diagnostics, lsp));
         }
         drop(files);
+        // Stored before they are published: a client that asks for code actions as soon as
+        // it sees the diagnostics must find them.
         if let Ok(mut shared) = self.shared.lock() {
             for (path, version, _, lsp) in &converted {
                 shared.by_path.insert(path.clone(), (*version, lsp.clone()));
             }
+        }
+        for params in publish {
+            self.client
+                .notify::<lsp_types::notification::PublishDiagnostics>(params);
         }
         for (path, _, diagnostics, lsp) in converted {
             self.results.insert(path.clone(), diagnostics);
