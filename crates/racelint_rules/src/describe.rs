@@ -1,7 +1,7 @@
 //! Words shared by the race rules: how to name a function, a piece of state, and the
 //! evidence that code runs concurrently; the related locations that explain a race.
 
-use crate::{Finding, FixRequest, Rule};
+use crate::{Finding, FixRequest, RaceSpan, Rule};
 use racelint_analysis::{Analysis, Evidence, FnId, Narrow, Race, Resolved};
 use racelint_diagnostics::TextRange;
 use racelint_index::{Callee, Loc};
@@ -357,6 +357,8 @@ pub struct RaceParts {
     /// Whether a fix may be offered: not in a function some caller runs holding a lock,
     /// where a `with <lock>:` of the same, non-reentrant lock would deadlock.
     pub fixable: bool,
+    /// The act of a check (or the read of a split update).
+    pub act: Option<TextRange>,
 }
 
 pub fn race_parts(analysis: &Analysis<'_>, race: &Race, help_subject: &str) -> RaceParts {
@@ -414,6 +416,7 @@ pub fn race_parts(analysis: &Analysis<'_>, race: &Race, help_subject: &str) -> R
             snapshot: None,
         },
         fixable: !analysis.called_holding_a_lock(race.access.func),
+        act: access.second,
     }
 }
 
@@ -434,6 +437,12 @@ impl RaceParts {
             label: label.into(),
             related: self.related,
             notes: self.notes,
+            span: Some(RaceSpan {
+                func: race.access.func,
+                state: self.fix.loc.root().clone(),
+                stmt: self.fix.stmt,
+                act: self.act,
+            }),
             fix: self.fixable.then_some(self.fix),
         }
     }

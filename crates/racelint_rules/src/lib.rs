@@ -8,7 +8,7 @@ pub mod fix;
 pub mod registry;
 pub mod rules;
 
-use racelint_analysis::Analysis;
+use racelint_analysis::{Analysis, FnId};
 use racelint_diagnostics::TextRange;
 use racelint_index::{Loc, ModuleSummary};
 
@@ -27,6 +27,20 @@ pub struct Finding {
     pub notes: Vec<String>,
     /// What a fix would need to know, for rules that offer one.
     pub fix: Option<FixRequest>,
+    /// For a race: the function, the state and the statements it spans.
+    pub span: Option<RaceSpan>,
+}
+
+/// Where a race finding sits, to fold the findings of one race into one.
+#[derive(Clone, Debug)]
+pub struct RaceSpan {
+    pub func: FnId,
+    /// The state, by its root location (`d` for `d[k]`).
+    pub state: Loc,
+    /// From the test to the act for a check; the statement for an update.
+    pub stmt: TextRange,
+    /// The act of a check.
+    pub act: Option<TextRange>,
 }
 
 /// The facts a fix for a race needs: what to wrap, which state, and which lock guards it.
@@ -105,7 +119,54 @@ pub fn check(analysis: &Analysis<'_>, selection: &Selection) -> Vec<Finding> {
     for mut more in [rmw, check_then_act, lazy, iteration] {
         findings.append(&mut more);
     }
+    fold_nested(&mut findings);
     findings
+}
+
+/// Drops the findings on state that a reported check of the same state, in the same
+/// function, spans: `if not fqdn: fqdn = lookup()` followed, inside the same `if`, by
+/// `if fqdn == "localhost": fqdn = fallback()` and `fqdn = fqdn.lower()` is one race, and
+/// the lock the outer finding asks for covers them all. The check's own act stays reported.
+fn fold_nested(findings: &mut Vec<Finding>) {
+    let is_check = |f: &Finding| {
+        f.rule.code == rules::check_then_act::RULE.code
+            || f.rule.code == rules::lazy_init::RULE.code
+    };
+    let folds = |f: &Finding| is_check(f) || f.rule.code == rules::unlocked_rmw::RULE.code;
+    let outer: Vec<(usize, &RaceSpan)> = findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| is_check(f))
+        .filter_map(|(i, f)| Some((i, f.span.as_ref()?)))
+        .collect();
+    if outer.is_empty() {
+        return;
+    }
+    let inner: Vec<bool> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let Some(span) = f.span.as_ref().filter(|_| folds(f)) else {
+                return false;
+            };
+            outer.iter().any(|(j, o)| {
+                *j != i
+                    && o.func == span.func
+                    && o.state == span.state
+                    && o.stmt.contains_range(f.range)
+                    && o.stmt != span.stmt
+                    && o.stmt.contains_range(span.stmt)
+                    // The act of the check itself (`if n >= limit: raise` … `n += 1`) is an
+                    // update that can be lost on its own.
+                    && o.act.is_none_or(|act| act.intersect(f.range).is_none())
+            })
+        })
+        .collect();
+    let mut index = 0;
+    findings.retain(|_| {
+        index += 1;
+        !inner[index - 1]
+    });
 }
 
 /// RL001 alone, for one module (used when a file is checked without the rest).

@@ -44,6 +44,7 @@ pub fn check(module: u32, summary: &ModuleSummary, out: &mut Vec<Finding>) {
             related: Vec::new(),
             notes: Vec::new(),
             fix: None,
+            span: None,
         });
     }
     for error in &summary.syntax_errors {
@@ -56,6 +57,7 @@ pub fn check(module: u32, summary: &ModuleSummary, out: &mut Vec<Finding>) {
             related: Vec::new(),
             notes: Vec::new(),
             fix: None,
+            span: None,
         });
     }
 }
