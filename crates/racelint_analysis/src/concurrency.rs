@@ -147,6 +147,8 @@ fn start_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
     let first = out.len();
     // Per context pushed here: whether every target runs on an object its start made.
     let mut fresh: Vec<bool> = Vec::new();
+    // Per context pushed here: the function whose start it is.
+    let mut spawners: Vec<FnId> = Vec::new();
     for (mi, m) in linker.modules.iter().enumerate() {
         for (fi, f) in m.functions.iter().enumerate() {
             let spawner = FnId {
@@ -174,6 +176,7 @@ fn start_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
                 let self_shared = targets.iter().any(|(_, r)| {
                     matches!(r, Receiver::SelfObject | Receiver::Shared | Receiver::Fresh)
                 });
+                spawners.push(spawner);
                 fresh.push(
                     targets
                         .iter()
@@ -197,7 +200,8 @@ fn start_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
         }
     }
     // The same target started from several places runs alongside itself: on one `self`
-    // only if two of those starts may use the same object, not when each made its own.
+    // only if two of those starts may use the same object, not when each made its own, nor
+    // when they are in a method and its override (an object runs one of them).
     let mut by_root: HashMap<FnId, Vec<usize>> = HashMap::new();
     for (i, c) in out.iter().enumerate().skip(first) {
         for r in &c.roots {
@@ -205,18 +209,52 @@ fn start_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
         }
     }
     for indices in by_root.values().filter(|v| v.len() > 1) {
-        let shareable = indices.iter().filter(|&&i| !fresh[i - first]).count() > 1;
-        for &i in indices {
+        let shares_self = |i: usize| {
+            !fresh[i - first]
+                && indices.iter().any(|&j| {
+                    j != i
+                        && !fresh[j - first]
+                        && !alternatives(linker, spawners[i - first], spawners[j - first])
+                })
+        };
+        let shared: Vec<bool> = indices.iter().map(|&i| shares_self(i)).collect();
+        for (&i, shared) in indices.iter().zip(shared) {
             let c = &mut out[i];
             if !c.repeated {
                 c.repeated = true;
-                c.self_repeated = shareable && !fresh[i - first];
+                c.self_repeated = shared;
                 if let Evidence::Start { repeated, .. } = &mut c.evidence {
                     *repeated = Some("started from several places");
                 }
             }
         }
     }
+}
+
+/// Whether two methods are alternatives for one object: methods of one name in different
+/// classes (a method and its override, or two siblings' overrides), neither calling the
+/// other (`super().start()`). An object runs the one its class resolves the name to.
+pub(crate) fn alternatives(linker: &Linker<'_>, a: FnId, b: FnId) -> bool {
+    let (fa, fb) = (linker.function(a), linker.function(b));
+    let (Some(ca), Some(cb)) = (fa.class, fb.class) else {
+        return false;
+    };
+    let class = |f: FnId, c: usize| ClassId {
+        module: f.module,
+        class: c as u32,
+    };
+    if a == b || fa.name != fb.name || class(a, ca) == class(b, cb) {
+        return false;
+    }
+    let calls = |from: FnId, to: FnId| {
+        let m = linker.modules[from.module as usize];
+        linker.function(from).calls.iter().any(|call| {
+            m.callees
+                .get(call.callee as usize)
+                .is_some_and(|callee| linker.callees(from, callee).contains(&to))
+        })
+    };
+    !calls(a, b) && !calls(b, a)
 }
 
 fn thread_subclass_contexts(

@@ -999,6 +999,20 @@ impl<'p> Analysis<'p> {
         out
     }
 
+    /// Whether two contexts are starts in a method and its override: one object runs one of
+    /// them, so their threads never share a `self`.
+    fn alternative_starts(&self, ci: u32, cj: u32) -> bool {
+        match (
+            &self.contexts[ci as usize].evidence,
+            &self.contexts[cj as usize].evidence,
+        ) {
+            (Evidence::Start { spawner: a, .. }, Evidence::Start { spawner: b, .. }) => {
+                concurrency::alternatives(&self.linker, *a, *b)
+            }
+            _ => false,
+        }
+    }
+
     /// For a context that runs once: a write to the same state made concurrently by the
     /// spawning thread after the start, or by another context, with no common lock.
     fn find_conflict(
@@ -1057,7 +1071,9 @@ impl<'p> Analysis<'p> {
                 // its own thread.
                 if cj != ci
                     && matches!(loc.root(), Loc::Instance { .. })
-                    && (context.fresh_self || self.contexts[cj as usize].fresh_self)
+                    && (context.fresh_self
+                        || self.contexts[cj as usize].fresh_self
+                        || self.alternative_starts(ci, cj))
                 {
                     continue;
                 }

@@ -290,6 +290,9 @@ struct FnScope<'a> {
     accesses: Vec<Access>,
     /// How many enclosing `try` bodies of this function catch `KeyError`.
     key_error_tries: usize,
+    /// Threads made and bound to a name (`t = Thread(target=f)`, `self._t = ...`) but not
+    /// started yet, with the index of their spawn: they start at `t.start()`.
+    unstarted: Vec<(&'a str, usize)>,
 }
 
 impl FnScope<'_> {
@@ -329,6 +332,7 @@ impl FnScope<'_> {
             calls,
             accesses,
             key_error_tries,
+            unstarted,
         } = self;
         *index = 0;
         qualname.clear();
@@ -362,6 +366,7 @@ impl FnScope<'_> {
         calls.clear();
         accesses.clear();
         *key_error_tries = 0;
+        unstarted.clear();
     }
 }
 
@@ -1639,14 +1644,20 @@ impl<'a> Summarizer<'a> {
                 }
             }
             Stmt::Assign(a) => {
+                let spawns = self.func().spawns.len();
                 self.walk_expr(&a.value);
+                if let [target] = &a.targets[..] {
+                    self.bind_unstarted(target, &a.value, spawns);
+                }
                 for target in &a.targets {
                     self.walk_assign_target(target, Some(&a.value));
                 }
             }
             Stmt::AnnAssign(a) => {
                 if let Some(value) = &a.value {
+                    let spawns = self.func().spawns.len();
                     self.walk_expr(value);
+                    self.bind_unstarted(&a.target, value, spawns);
                     self.walk_assign_target(&a.target, Some(value));
                 }
             }
@@ -2792,6 +2803,9 @@ impl<'a> Summarizer<'a> {
         };
         let name = name_path.as_ref().map(|(p, _)| p.as_str());
         let spawned = self.detect_spawn(call, name);
+        if !self.scope().unstarted.is_empty() {
+            self.note_start(call);
+        }
         for (i, arg) in call.arguments.args.iter().enumerate() {
             if spawned == Some(ArgRole::Positional(i)) {
                 continue;
@@ -3367,6 +3381,48 @@ impl<'a> Summarizer<'a> {
             range: call.range(),
         });
         None
+    }
+
+    /// After `target = value` whose value made a thread (the one spawn recorded since there
+    /// were `spawns`): the thread starts at `target.start()`, if this function calls it.
+    fn bind_unstarted(&mut self, target: &'a Expr, value: &'a Expr, spawns: usize) {
+        let Expr::Call(call) = value else {
+            return;
+        };
+        if !matches!(target, Expr::Name(_) | Expr::Attribute(_)) {
+            return;
+        }
+        let made = self.func().spawns.get(spawns).is_some_and(|spawn| {
+            spawn.range == call.range()
+                && matches!(spawn.kind, SpawnKind::Thread | SpawnKind::Timer)
+        });
+        if made && self.func().spawns.len() == spawns + 1 {
+            let name = self.text(target.range());
+            let scope = self.scope();
+            scope.unstarted.retain(|(n, _)| *n != name);
+            scope.unstarted.push((name, spawns));
+        }
+    }
+
+    /// `t.start()` of a thread made earlier in the function: the thread runs from here, so
+    /// what the function does before it does not overlap the thread.
+    fn note_start(&mut self, call: &'a ast::ExprCall) {
+        let Expr::Attribute(a) = &*call.func else {
+            return;
+        };
+        if a.attr.id.as_str() != "start" || !call.arguments.is_empty() {
+            return;
+        }
+        let name = self.text(a.value.range());
+        let scope = self.scope();
+        let Some(at) = scope.unstarted.iter().position(|(n, _)| *n == name) else {
+            return;
+        };
+        let (_, spawn) = scope.unstarted.remove(at);
+        let start = scope.stmt.start();
+        if let Some(spawn) = self.func().spawns.get_mut(spawn) {
+            spawn.stmt_start = spawn.stmt_start.max(start);
+        }
     }
 
     /// `name_path` is what the called expression resolves to when it is a plain name.
