@@ -230,6 +230,10 @@ struct ClassInfo {
     /// Attributes holding a function that tells the running thread
     /// (`self._current = threading.current_thread`, or a parameter defaulting to one).
     thread_identity_attrs: HashSet<String>,
+    /// Properties that stand for an attribute path of `self`: a getter `return
+    /// self._local.depth`, with no setter or one that assigns that same path (dotted, as
+    /// instance locations are). Through one over a thread-local, a value is per thread.
+    property_paths: HashMap<String, String>,
 }
 
 /// One function being summarized.
@@ -1156,6 +1160,7 @@ impl<'a> Summarizer<'a> {
             attrs: HashMap::default(),
             lock_aliases: HashMap::default(),
             thread_identity_attrs: HashSet::default(),
+            property_paths: HashMap::default(),
         };
         self.class_prepass(c, &mut info);
         if let Some(scope) = self.scopes.last_mut() {
@@ -1194,6 +1199,8 @@ impl<'a> Summarizer<'a> {
 
     /// Finds which attributes of the class hold locks, thread-locals, executors or instances.
     fn class_prepass(&mut self, c: &'a ast::StmtClassDef, info: &mut ClassInfo) {
+        let mut getters: Vec<(&str, Option<String>)> = Vec::new();
+        let mut setters: Vec<(&str, Option<String>)> = Vec::new();
         for stmt in &c.body {
             match stmt {
                 Stmt::Assign(a) => {
@@ -1213,6 +1220,15 @@ impl<'a> Summarizer<'a> {
                         continue;
                     };
                     let self_name = self_name.parameter.name.id.as_str();
+                    match property_role(f, self_name) {
+                        Some(PropertyRole::Getter(path)) => {
+                            getters.push((f.name.id.as_str(), path));
+                        }
+                        Some(PropertyRole::Setter(property, path)) => {
+                            setters.push((property, path));
+                        }
+                        None => {}
+                    }
                     let mut finder = SelfAssignFinder {
                         self_name,
                         found: Vec::new(),
@@ -1235,6 +1251,25 @@ impl<'a> Summarizer<'a> {
                 _ => {}
             }
         }
+        for (name, path) in getters {
+            let Some(path) = path else {
+                continue;
+            };
+            // A setter storing elsewhere, or two definitions of the property: left alone.
+            let agrees = setters
+                .iter()
+                .filter(|(n, _)| *n == name)
+                .all(|(_, stored)| stored.as_deref() == Some(path.as_str()));
+            if agrees && info.property_paths.insert(name.to_owned(), path).is_some() {
+                info.property_paths.remove(name);
+            }
+        }
+        // A property standing for another property is left alone (no chains, no cycles).
+        let names: Vec<String> = info.property_paths.keys().cloned().collect();
+        info.property_paths.retain(|_, path| {
+            let first = path.split('.').next().unwrap_or_default();
+            !names.iter().any(|n| n == first)
+        });
     }
 
     /// Whether `value`, assigned in method `f`, is a function that tells the running thread:
@@ -1457,10 +1492,15 @@ impl<'a> Summarizer<'a> {
                 let attr = a.attr.id.as_str();
                 if self.is_self(&a.value) {
                     let class = self.current_class()?;
+                    // Through a property, the attribute that holds the value (the location
+                    // stays the property's: subclasses, which do not see the property
+                    // here, name it so too).
+                    let held = class.property_paths.get(attr).map_or(attr, String::as_str);
+                    let first = held.split('.').next().unwrap_or(held);
                     if self.classes[class.index]
                         .thread_local_attrs
                         .iter()
-                        .any(|t| t == attr)
+                        .any(|t| t == first)
                     {
                         return None;
                     }
@@ -3860,6 +3900,65 @@ fn extra_locks(now: &[HeldLock], before: &[HeldLock]) -> Vec<HeldLock> {
         .filter(|l| !before.iter().any(|b| b.loc == l.loc))
         .cloned()
         .collect()
+}
+
+/// What a method is to a property of its class.
+enum PropertyRole<'a> {
+    /// `@property`: the attribute path of `self` it returns, if that is all it does.
+    Getter(Option<String>),
+    /// `@name.setter`: the attribute path of `self` it assigns the new value to, if it
+    /// assigns one and only one.
+    Setter(&'a str, Option<String>),
+}
+
+fn property_role<'a>(f: &'a ast::StmtFunctionDef, self_name: &str) -> Option<PropertyRole<'a>> {
+    let body = match f.body.as_slice() {
+        [Stmt::Expr(e), rest @ ..] if matches!(&*e.value, Expr::StringLiteral(_)) => rest,
+        body => body,
+    };
+    for d in &f.decorator_list {
+        match &d.expression {
+            Expr::Name(n) if n.id.as_str() == "property" => {
+                let path = match body {
+                    [Stmt::Return(ast::StmtReturn {
+                        value: Some(value), ..
+                    })] => self_path(value, self_name),
+                    _ => None,
+                };
+                return Some(PropertyRole::Getter(path));
+            }
+            Expr::Attribute(a) if a.attr.id.as_str() == "setter" => {
+                let Expr::Name(property) = &*a.value else {
+                    return None;
+                };
+                let mut stored = body.iter().filter_map(|stmt| match stmt {
+                    Stmt::Assign(assign) => match assign.targets.as_slice() {
+                        [target] => Some(self_path(target, self_name)),
+                        _ => Some(None),
+                    },
+                    _ => None,
+                });
+                let path = match (stored.next(), stored.next()) {
+                    (Some(path), None) => path,
+                    _ => None,
+                };
+                return Some(PropertyRole::Setter(property.id.as_str(), path));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `self.a.b` as `a.b`, when `self` is the method's first parameter.
+fn self_path(expr: &Expr, self_name: &str) -> Option<String> {
+    match expr {
+        Expr::Attribute(a) => match &*a.value {
+            Expr::Name(n) if n.id.as_str() == self_name => Some(a.attr.id.as_str().to_owned()),
+            inner => Some(dotted(&self_path(inner, self_name)?, a.attr.id.as_str())),
+        },
+        _ => None,
+    }
 }
 
 #[cfg(test)]
