@@ -297,6 +297,18 @@ struct FnScope<'a> {
     /// Threads made and bound to a name (`t = Thread(target=f)`, `self._t = ...`) but not
     /// started yet, with the index of their spawn: they start at `t.start()`.
     unstarted: Vec<(&'a str, usize)>,
+    /// Locals holding a list: one made here, or a slice of the state named (a copy made to
+    /// be swapped in: `new = self._items[1:]` … `self._items = new`).
+    lists: HashMap<&'a str, ListOrigin>,
+}
+
+/// Where a local's list comes from.
+#[derive(Clone, Debug, PartialEq)]
+enum ListOrigin {
+    /// A display, a comprehension, `list(...)`, `sorted(...)`.
+    New,
+    /// A slice of this state: a list whenever the state is.
+    SliceOf(Loc),
 }
 
 impl FnScope<'_> {
@@ -337,6 +349,7 @@ impl FnScope<'_> {
             accesses,
             key_error_tries,
             unstarted,
+            lists,
         } = self;
         *index = 0;
         qualname.clear();
@@ -371,6 +384,7 @@ impl FnScope<'_> {
         accesses.clear();
         *key_error_tries = 0;
         unstarted.clear();
+        lists.clear();
     }
 }
 
@@ -2336,6 +2350,22 @@ impl<'a> Summarizer<'a> {
                 let snapshot =
                     value.and_then(|v| self.snapshot_of(v).or_else(|| self.derived_snapshot(v)));
                 let is_call = value.is_some_and(|v| made_of(v) == Made::Call);
+                let list = value.and_then(|v| self.list_origin(v));
+                let scope = self.scope();
+                // Bound on several paths: a list of the one origin they share, if any.
+                match (list, scope.lists.get(id)) {
+                    (Some(new), Some(old)) if *old != new && *old != ListOrigin::New => {
+                        if new != ListOrigin::New {
+                            scope.lists.remove(id);
+                        }
+                    }
+                    (Some(new), _) => {
+                        scope.lists.insert(id, new);
+                    }
+                    (None, _) => {
+                        scope.lists.remove(id);
+                    }
+                }
                 let acquired = value.and_then(|v| self.acquire_call(v));
                 if let Some(lock) = &acquired {
                     self.func().acquires.push(lock.clone());
@@ -2399,11 +2429,30 @@ impl<'a> Summarizer<'a> {
             other => made_of(other),
         });
         let recorded = self.scopes.last().map_or(0, |s| s.accesses.len());
+        let new_list = kind == AccessKind::Write
+            && value
+                .and_then(|v| self.list_origin(v))
+                .is_some_and(|origin| match origin {
+                    ListOrigin::New => true,
+                    ListOrigin::SliceOf(of) => of == loc,
+                });
         self.record_made(loc, kind, target, made, split.as_ref());
-        if kind == AccessKind::Write && value.is_some_and(|v| self.is_new_list(v)) {
+        if new_list {
             if let Some(access) = self.scope().accesses.get_mut(recorded) {
                 access.new_list = true;
             }
+        }
+    }
+
+    /// Where the list `value` is comes from, if it is one: made here ([`Self::is_new_list`]),
+    /// a slice of some state (`self._items[1:]`), or a local holding either.
+    fn list_origin(&self, value: &'a Expr) -> Option<ListOrigin> {
+        match value {
+            Expr::Name(n) => self.scopes.last()?.lists.get(n.id.as_str()).cloned(),
+            Expr::Subscript(sub) if matches!(&*sub.slice, Expr::Slice(_)) => {
+                self.loc_of(&sub.value).map(ListOrigin::SliceOf)
+            }
+            v => self.is_new_list(v).then_some(ListOrigin::New),
         }
     }
 

@@ -57,8 +57,10 @@ Iteration and mutation under one lock, containers owned by one thread, and itera
 that nothing mutates concurrently. Appending to a list (`append`, `extend`) is not such a
 mutation: a loop over the list sees the new items or not, but never skips or repeats one,
 on free-threaded CPython as well. That holds only where the container is known to be a list:
-every place the project binds it assigns a new one (`[]`, a comprehension, `list(...)`);
-a container passed in from elsewhere may be a deque, whose appends are reported. That includes iteration after a closing flag: a
+every place the project binds it assigns a new one (`[]`, a comprehension, `list(...)`, or
+a copy swapped in: a local built as a list, `kept = []` … `self._items = kept`, or a slice
+of the list itself, `self._items = self._items[1:]`); a container passed in from elsewhere
+may be a deque, whose appends are reported. Nor is iteration after a closing flag: a
 `shutdown` that sets `self._shutdown = True` holding the lock under which every mutation
 first tests the flag and gives up when it is set (`with self._lock: if self._shutdown: raise
 ...`), and that nothing sets back, joins its threads afterwards without the lock (the shape of
