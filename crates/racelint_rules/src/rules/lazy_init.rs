@@ -60,6 +60,11 @@ Initialization under a lock held across the test and the assignment, correct dou
 locking, state owned by one thread, and code no two threads run at once. A guard clause that
 compares state with a value other than `None` (`if self.state != STOPPED: raise ...`, then
 `self.state = RUNNING`) is not an initialization: it is reported as a check-then-act (RL201).
+
+A cache whose entries are interchangeable (a string or number computed from the key, where
+a second copy is as good as the first) is still reported: racelint cannot tell that no one
+keeps or mutates the first copy. When building twice is only wasted work, say so where it
+happens: `# noqa: RL202  (both threads compute the same value)`.
 "#,
 };
 
