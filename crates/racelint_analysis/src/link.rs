@@ -281,7 +281,10 @@ impl<'p> Linker<'p> {
                         });
                     }
                 }
-                return None;
+                return self.star_source(ms, name).map(|star| {
+                    let rest = rest.unwrap_or_default();
+                    Cow::Owned(format!("{star}.{name}{rest}"))
+                });
             }
             if let Some(class) = self.classes.get(prefix) {
                 // `Class.method` defined on a base class.
@@ -294,6 +297,31 @@ impl<'p> Linker<'p> {
             }
         }
         None
+    }
+
+    /// The module a name not bound in a module comes from through its star imports
+    /// (`from .utils import *`): the last one written that defines or imports the name.
+    /// Names with a leading underscore are not exported that way. (A variable assigned in
+    /// the star-imported module is not found: no table here lists module variables, and
+    /// guessing would also move the importing module's own variables.)
+    fn star_source(&self, modules: &[u32], name: &str) -> Option<&'p str> {
+        if name.starts_with('_') {
+            return None;
+        }
+        modules
+            .iter()
+            .flat_map(|&m| self.modules[m as usize].star_imports.iter().rev())
+            .find(|star| {
+                let full = format!("{star}.{name}");
+                self.functions.contains_key(full.as_str())
+                    || self.classes.contains_key(full.as_str())
+                    || self.by_module.contains_key(full.as_str())
+                    || self.by_module.get(star.as_str()).is_some_and(|ms| {
+                        ms.iter()
+                            .any(|&m| self.imports[m as usize].contains_key(name))
+                    })
+            })
+            .map(String::as_str)
     }
 
     /// The canonical spelling of a dotted path (for comparing locations across modules).

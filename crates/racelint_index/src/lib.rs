@@ -361,6 +361,9 @@ pub struct ModuleSummary {
     /// Module-level variables holding an instance made by calling a class: name and the
     /// class's dotted path (`METRICS = Metrics()`).
     pub instances: Vec<(String, String)>,
+    /// Modules imported whole at module level (`from .utils import *`), in the order written:
+    /// a name not bound here may come from one of them.
+    pub star_imports: Vec<String>,
 }
 
 impl ModuleSummary {
@@ -379,6 +382,7 @@ impl ModuleSummary {
             lock_globals: Vec::new(),
             synchronizing: Vec::new(),
             instances: Vec::new(),
+            star_imports: Vec::new(),
         }
     }
 }

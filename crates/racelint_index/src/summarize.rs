@@ -110,6 +110,7 @@ pub fn summarize(
         lock_globals: module_scope.lock_globals,
         synchronizing,
         instances,
+        star_imports: module_scope.star_imports,
     }
 }
 
@@ -169,6 +170,8 @@ struct ModuleScope {
     /// What each module-level name resolves to, built once after the pre-pass: imports
     /// first, then definitions, then variables.
     names: HashMap<String, ModuleName>,
+    /// `from m import *`: the modules, in the order written.
+    star_imports: Vec<String>,
 }
 
 /// A module-level name with its dotted path worked out.
@@ -587,6 +590,17 @@ impl<'a> Summarizer<'a> {
                     Stmt::Import(_) | Stmt::ImportFrom(_) => {
                         for (local, target) in self.import_bindings(stmt) {
                             self.module_scope.imports.insert(local.to_owned(), target);
+                        }
+                        if let Stmt::ImportFrom(from) = stmt {
+                            if from.names.iter().any(|a| a.name.id.as_str() == "*") {
+                                let base = self.import_base(
+                                    from.module.as_ref().map(|m| m.id.as_str()),
+                                    from.level,
+                                );
+                                if !base.is_empty() {
+                                    self.module_scope.star_imports.push(base);
+                                }
+                            }
                         }
                     }
                     Stmt::FunctionDef(f) => {
