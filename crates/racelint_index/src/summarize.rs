@@ -298,8 +298,10 @@ struct FnScope<'a> {
     /// How many enclosing `try` bodies of this function catch `KeyError`.
     key_error_tries: usize,
     /// Threads made and bound to a name (`t = Thread(target=f)`, `self._t = ...`) but not
-    /// started yet, with the index of their spawn: they start at `t.start()`.
-    unstarted: Vec<(&'a str, usize)>,
+    /// started yet, with the index of their spawn: they start at `t.start()`. Also where
+    /// the function first hands the thread on or calls a method of its object, either of
+    /// which may start it.
+    unstarted: Vec<(&'a str, usize, Option<TextSize>)>,
     /// Locals holding a list: one made here, or a slice of the state named (a copy made to
     /// be swapped in: `new = self._items[1:]` … `self._items = new`).
     lists: HashMap<&'a str, ListOrigin>,
@@ -990,6 +992,14 @@ impl<'a> Summarizer<'a> {
                 a.kind != AccessKind::Read || a.locks.iter().any(crate::is_effective_lock)
             });
             let function = &mut self.functions[scope.index];
+            // A thread made here and never started here starts after this function, or where
+            // it first went to code that may start it.
+            for (_, spawn, handoff) in scope.unstarted.drain(..) {
+                let end = function.range.end();
+                if let Some(spawn) = function.spawns.get_mut(spawn) {
+                    spawn.stmt_start = spawn.stmt_start.max(handoff.unwrap_or(end));
+                }
+            }
             function.accesses = scope.accesses.drain(..).collect();
             function.calls = scope.calls.drain(..).collect();
             scope.clear();
@@ -3502,14 +3512,35 @@ impl<'a> Summarizer<'a> {
         if made && self.func().spawns.len() == spawns + 1 {
             let name = self.text(target.range());
             let scope = self.scope();
-            scope.unstarted.retain(|(n, _)| *n != name);
-            scope.unstarted.push((name, spawns));
+            scope.unstarted.retain(|(n, _, _)| *n != name);
+            scope.unstarted.push((name, spawns, None));
         }
     }
 
     /// `t.start()` of a thread made earlier in the function: the thread runs from here, so
-    /// what the function does before it does not overlap the thread.
+    /// what the function does before it does not overlap the thread. A call that passes the
+    /// thread on (`threads.append(t)`, `register(t)`) or calls a method of `self` may start
+    /// it too: the thread runs from the first of those, if `t.start()` never comes.
     fn note_start(&mut self, call: &'a ast::ExprCall) {
+        let here = self
+            .scopes
+            .last()
+            .map_or(TextSize::default(), |s| s.stmt.start());
+        let hands_on = match &*call.func {
+            Expr::Attribute(a) => self.is_self(&a.value),
+            _ => false,
+        };
+        let passed: Vec<&'a str> = call
+            .arguments
+            .args
+            .iter()
+            .map(|arg| self.text(arg.range()))
+            .collect();
+        for (name, _, handoff) in self.scope().unstarted.iter_mut() {
+            if handoff.is_none() && (hands_on || passed.contains(name)) {
+                *handoff = Some(here);
+            }
+        }
         let Expr::Attribute(a) = &*call.func else {
             return;
         };
@@ -3518,13 +3549,12 @@ impl<'a> Summarizer<'a> {
         }
         let name = self.text(a.value.range());
         let scope = self.scope();
-        let Some(at) = scope.unstarted.iter().position(|(n, _)| *n == name) else {
+        let Some(at) = scope.unstarted.iter().position(|(n, _, _)| *n == name) else {
             return;
         };
-        let (_, spawn) = scope.unstarted.remove(at);
-        let start = scope.stmt.start();
+        let (_, spawn, _) = scope.unstarted.remove(at);
         if let Some(spawn) = self.func().spawns.get_mut(spawn) {
-            spawn.stmt_start = spawn.stmt_start.max(start);
+            spawn.stmt_start = spawn.stmt_start.max(here);
         }
     }
 
