@@ -73,6 +73,9 @@ pub struct Analysis<'p> {
     /// Module globals holding an object of a `threading.local` subclass of another module
     /// (`pkg.app._ctx`), worked out on first use.
     thread_local_objects: std::sync::OnceLock<FxHashSet<String>>,
+    /// Attributes of `self` holding an object of a `threading.local` subclass of another
+    /// module, by the class that owns the state: `(owner, attribute)`.
+    thread_local_members: std::sync::OnceLock<FxHashSet<(String, String)>>,
     /// For the functions the starts that pass objects reach: the call sites calling each
     /// (caller, call index, receiver), worked out on first use.
     passing_callers: std::sync::OnceLock<PassingCallers>,
@@ -121,6 +124,7 @@ pub fn analyze<'p>(modules: &'p [&'p ModuleSummary], options: &AnalysisOptions) 
         called_locked: std::sync::OnceLock::new(),
         lock_guarded: std::sync::OnceLock::new(),
         thread_local_objects: std::sync::OnceLock::new(),
+        thread_local_members: std::sync::OnceLock::new(),
         passing_callers: std::sync::OnceLock::new(),
     };
     analysis.add_passed_writes();
@@ -378,7 +382,11 @@ impl<'p> Analysis<'p> {
         match loc.root() {
             Loc::Global(path) => !self.in_thread_local_object(path),
             Loc::Captured { function, .. } => self.captured_shared(ci, function),
-            Loc::Instance { .. } => reach.self_shared && self.contract_covers(ci, loc),
+            Loc::Instance { class, attr } => {
+                reach.self_shared
+                    && self.contract_covers(ci, loc)
+                    && !self.in_thread_local_member(class, attr)
+            }
             Loc::Param { .. } | Loc::Unknown(_) | Loc::Via(_) | Loc::Item(_) => false,
         }
     }
@@ -825,6 +833,34 @@ impl<'p> Analysis<'p> {
             && path
                 .match_indices('.')
                 .any(|(i, _)| objects.contains(&path[..i]))
+    }
+
+    /// Whether an instance attribute path is an attribute of an object of a subclass of
+    /// `threading.local` kept on `self` (`self._local.depth`, the class defined in another
+    /// module: the summarizer already leaves out those of its own), which is per thread.
+    fn in_thread_local_member(&self, class: &str, attr: &str) -> bool {
+        let Some((member, _)) = attr.split_once('.') else {
+            return false;
+        };
+        let members = self.thread_local_members.get_or_init(|| {
+            let mut out = FxHashSet::default();
+            for (mi, m) in self.linker.modules.iter().enumerate() {
+                for c in &m.classes {
+                    for (attr, path) in &c.instance_attrs {
+                        if let Target::Class(k) = self.linker.target_from(mi as u32, path) {
+                            if self
+                                .linker
+                                .inherits_from(k, &["threading.local", "_threading_local.local"])
+                            {
+                                out.insert((self.linker.state_owner(&c.qualname), attr.clone()));
+                            }
+                        }
+                    }
+                }
+            }
+            out
+        });
+        !members.is_empty() && members.contains(&(class.to_owned(), member.to_owned()))
     }
 
     /// A local of `function` captured by nested functions is shared between threads only

@@ -315,6 +315,10 @@ pub struct ClassSummary {
     pub lock_attrs: Vec<(String, TextRange)>,
     /// Attributes holding `threading.local()` objects.
     pub thread_local_attrs: Vec<String>,
+    /// Attributes assigned an object of a class of the same top-level package
+    /// (`self._local = DbLocal()`), with the class's dotted path: whether that class derives
+    /// from `threading.local` through another module is for the linker to tell.
+    pub instance_attrs: Vec<(String, String)>,
     /// `# racelint: thread-safe` on the class line.
     pub declared_thread_safe: bool,
 }

@@ -1189,6 +1189,7 @@ impl<'a> Summarizer<'a> {
             methods: Vec::new(),
             lock_attrs: Vec::new(),
             thread_local_attrs: Vec::new(),
+            instance_attrs: Vec::new(),
             declared_thread_safe,
         });
         let mut info = ClassInfo {
@@ -1335,7 +1336,7 @@ impl<'a> Summarizer<'a> {
         holds: Holds,
         range: TextRange,
     ) {
-        match holds {
+        match &holds {
             Holds::Lock | Holds::Semaphore => {
                 let class = &mut self.classes[info.index];
                 if !class.lock_attrs.iter().any(|(a, _)| a == attr) {
@@ -1346,6 +1347,16 @@ impl<'a> Summarizer<'a> {
                 let class = &mut self.classes[info.index];
                 if !class.thread_local_attrs.iter().any(|a| a == attr) {
                     class.thread_local_attrs.push(attr.to_string());
+                }
+            }
+            Holds::Instance(class) => {
+                let package = |path: &str| path.split('.').next().map(str::to_owned);
+                let entry = (attr.to_string(), class.clone());
+                let summary = &mut self.classes[info.index];
+                if package(class.as_str()) == package(self.module)
+                    && !summary.instance_attrs.contains(&entry)
+                {
+                    summary.instance_attrs.push(entry);
                 }
             }
             // An attribute that stores a thread's identity is shared state like any other.
