@@ -1350,13 +1350,17 @@ impl<'a> Summarizer<'a> {
                 }
             }
             Holds::Instance(class) => {
-                let package = |path: &str| path.split('.').next().map(str::to_owned);
-                let entry = (attr.to_string(), class.clone());
+                let same_package = class.split('.').next() == self.module.split('.').next();
                 let summary = &mut self.classes[info.index];
-                if package(class.as_str()) == package(self.module)
-                    && !summary.instance_attrs.contains(&entry)
+                if same_package
+                    && !summary
+                        .instance_attrs
+                        .iter()
+                        .any(|(a, c)| a == attr && c == class)
                 {
-                    summary.instance_attrs.push(entry);
+                    summary
+                        .instance_attrs
+                        .push((attr.to_string(), class.clone()));
                 }
             }
             // An attribute that stores a thread's identity is shared state like any other.
@@ -4010,8 +4014,8 @@ fn extra_locks(now: &[HeldLock], before: &[HeldLock]) -> Vec<HeldLock> {
 enum PropertyRole<'a> {
     /// `@property`: the attribute path of `self` it returns, if that is all it does.
     Getter(Option<String>),
-    /// `@name.setter`: the attribute path of `self` it assigns the new value to, if it
-    /// assigns one and only one.
+    /// `@name.setter`: the attribute path of `self` its one assignment stores into, if it
+    /// makes one and only one (what it stores is not looked at).
     Setter(&'a str, Option<String>),
 }
 
