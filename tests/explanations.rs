@@ -603,3 +603,50 @@ class Big:
     assert!(!lazy.contains("as it guards this"), "{lazy}");
     assert_eq!(diagnostics.len(), 1, "{all}");
 }
+
+/// A list copied and stored back loses what another thread appends meanwhile: the other
+/// thread is said to change its contents, not to write it (it never rebinds the list).
+#[test]
+fn a_copy_stored_back_names_the_thread_that_changes_the_contents() {
+    let dir = common::project(&[(
+        "log.py",
+        "\
+import threading
+
+
+class Log:
+    def __init__(self):
+        self.lines = []
+
+    def add(self, line):
+        self.lines.append(line)
+
+    def trim(self):
+        self.lines = self.lines[-100:]
+
+
+log = Log()
+for i in range(4):
+    threading.Thread(target=log.add, args=(str(i),)).start()
+threading.Thread(target=log.trim).start()
+",
+    )]);
+    let diagnostics = check(dir.path().to_path_buf());
+    let trim: Vec<String> = diagnostics
+        .iter()
+        .filter(|d| d.code == "RL101")
+        .map(described)
+        .collect();
+    let all = trim.join("\n\n");
+    assert_eq!(trim.len(), 1, "{all}");
+    assert!(
+        all.contains(
+            "`Log.trim` runs in a thread while `Log.add` changes its contents in another thread"
+        ),
+        "{all}"
+    );
+    assert!(
+        all.contains("its contents changed here by `Log.add`, with no lock in common"),
+        "{all}"
+    );
+}

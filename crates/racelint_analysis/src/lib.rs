@@ -1063,9 +1063,22 @@ impl<'p> Analysis<'p> {
         if matches!(loc.root(), Loc::Instance { .. }) && !context.self_shared {
             return None;
         }
-        let candidates = self.writes.get(loc)?;
+        // Rebinding a container to a value made from it (`self._items = self._items[1:]`,
+        // a copy built by a loop over it) loses what another thread put into it meanwhile.
+        let items = (self.access(access).kind == AccessKind::ReadModifyWrite
+            && !matches!(loc, Loc::Item(_)))
+        .then(|| self.writes.get(&Loc::Item(Box::new(loc.clone()))))
+        .flatten();
+        let direct = self.writes.get(loc);
+        if direct.is_none() && items.is_none() {
+            return None;
+        }
         let held = self.held_locks(ci, access);
-        for other in candidates {
+        for other in direct
+            .into_iter()
+            .flatten()
+            .chain(items.into_iter().flatten())
+        {
             let b = self.access(*other);
             if *other == access
                 || !accept(b.kind)

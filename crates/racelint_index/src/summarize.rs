@@ -305,6 +305,9 @@ struct FnScope<'a> {
     /// Locals holding a list: one made here, or a slice of the state named (a copy made to
     /// be swapped in: `new = self._items[1:]` … `self._items = new`).
     lists: HashMap<&'a str, ListOrigin>,
+    /// Shared containers the function has looped over (`for m in self._items:`), as reads a
+    /// copy built in the loop and stored back (`self._items = kept`) is made from.
+    iterated: Vec<Snapshot>,
 }
 
 /// Where a local's list comes from.
@@ -355,6 +358,7 @@ impl FnScope<'_> {
             key_error_tries,
             unstarted,
             lists,
+            iterated,
         } = self;
         *index = 0;
         qualname.clear();
@@ -390,6 +394,7 @@ impl FnScope<'_> {
         *key_error_tries = 0;
         unstarted.clear();
         lists.clear();
+        iterated.clear();
     }
 }
 
@@ -2556,6 +2561,10 @@ impl<'a> Summarizer<'a> {
         };
         let (loc, key) = match read {
             Expr::Name(_) | Expr::Attribute(_) => (self.loc_of(read)?, None),
+            // `rest = self.items[1:]`: a copy of the container, to be stored back.
+            Expr::Subscript(sub) if matches!(&*sub.slice, Expr::Slice(_)) => {
+                (self.loc_of(&sub.value)?, None)
+            }
             Expr::Subscript(sub) => (self.loc_of(read)?, Some(sub.slice.range())),
             // `seen = d.get(k, 0)`: the item under `k`.
             Expr::Call(c) => {
@@ -2693,8 +2702,23 @@ impl<'a> Summarizer<'a> {
     /// `cache[kind] = f`) are different items: nothing written was read.
     fn split_read(&self, value: &'a Expr, target: &'a Expr, written: &Loc) -> Option<Snapshot> {
         let scope = self.scopes.last()?;
-        if scope.snapshots.is_empty() || scope.locks.iter().any(crate::is_effective_lock) {
+        if (scope.snapshots.is_empty() && scope.iterated.is_empty())
+            || scope.locks.iter().any(crate::is_effective_lock)
+        {
             return None;
+        }
+        // A list built here stored back over a container a loop here went through, with no
+        // lock (`kept = []`, `for m in self._items: ... kept.append(m)`, `self._items = kept`):
+        // what another thread added in between is lost.
+        if let Expr::Name(n) = value {
+            if scope.lists.get(n.id.as_str()) == Some(&ListOrigin::New) {
+                let read = scope.iterated.iter().rev().find(|snap| {
+                    snap.loc == *written && !snap.locked && scope.blocks.contains(&snap.block)
+                });
+                if let Some(read) = read {
+                    return Some(read.clone());
+                }
+            }
         }
         let mut names = Vec::new();
         collect_names(value, &mut names);

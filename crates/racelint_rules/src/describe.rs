@@ -4,7 +4,7 @@
 use crate::{Finding, FixRequest, RaceSpan, Rule};
 use racelint_analysis::{Analysis, Evidence, FnId, Narrow, Race, Resolved};
 use racelint_diagnostics::TextRange;
-use racelint_index::{Callee, Loc};
+use racelint_index::{AccessKind, Callee, Loc};
 
 /// The entry through which context `ci` reaches function `f`: the root of its call path
 /// (which prefers a caller holding no lock), `f` itself when `f` is an entry.
@@ -227,12 +227,22 @@ pub fn explain(analysis: &Analysis<'_>, race: &Race) -> Explanation {
                 (Some(conflict), _) => {
                     let other = function_name(analysis, conflict.access.func);
                     let b = analysis.access(conflict.access);
+                    // An item added or removed, not the state rebound (a list copied and
+                    // stored back loses what another thread appends to it).
+                    let (writes, written) =
+                        if matches!(b.kind, AccessKind::Append | AccessKind::Remove)
+                            && !matches!(race.loc, Loc::Item(_))
+                        {
+                            ("changes its contents", "its contents changed here by")
+                        } else {
+                            ("writes it", "also written here by")
+                        };
                     let who = match conflict.context {
-                        None => format!("{other} writes it while the thread is running"),
+                        None => format!("{other} {writes} while the thread is running"),
                         Some(cj) => {
                             let root = conflict_entry(analysis, cj, conflict.access.func);
                             format!(
-                                "{other} writes it in another thread (entry {})",
+                                "{other} {writes} in another thread (entry {})",
                                 function_name(analysis, root)
                             )
                         }
@@ -240,7 +250,7 @@ pub fn explain(analysis: &Analysis<'_>, race: &Race) -> Explanation {
                     related.push((
                         conflict.access.func.module,
                         b.range,
-                        format!("also written here by {other}, with no lock in common"),
+                        format!("{written} {other}, with no lock in common"),
                     ));
                     notes.push(format!(
                         "evidence: thread start — {root_name} runs in its own thread while {who}"

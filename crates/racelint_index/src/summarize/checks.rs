@@ -5,7 +5,7 @@
 use ruff_python_ast::{self as ast, CmpOp, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
-use super::Summarizer;
+use super::{Snapshot, Summarizer};
 use crate::known::is_removal;
 use crate::{Access, AccessKind, HeldLock, Loc};
 
@@ -443,6 +443,16 @@ impl Summarizer<'_> {
             .last()
             .map(|s| s.locks.clone())
             .unwrap_or_default();
+        if let Some(block) = self.scopes.last().and_then(|s| s.blocks.last().copied()) {
+            let locked = locks.iter().any(crate::is_effective_lock);
+            self.scope().iterated.push(Snapshot {
+                loc: loc.clone(),
+                key: None,
+                stmt,
+                block,
+                locked,
+            });
+        }
         let access = Access {
             loc: Loc::Item(Box::new(loc)),
             kind: AccessKind::Iterate,

@@ -22,7 +22,10 @@ a value read into a local and written back later (`n = self.n` … `self.n = n +
 `seen = d.get(k, 0)` … `d[k] = seen + 1`, or saved, replaced and restored in a `finally`:
 `old = mod.f` … `mod.f = old`), or
 written to a sibling kept in step with state the function changed in between
-(`n = len(self.items)` … `self.items.append(x)` … `self.count = n + 1`). And the standard
+(`n = len(self.items)` … `self.items.append(x)` … `self.count = n + 1`). A list stored back
+over itself as a copy (`rest = self.items[1:]` … `self.items = rest`, or a `kept` list a
+loop over `self.items` builds, then `self.items = kept`) is such an update too, and it
+races with a thread that appends to or removes from the list, whose change the copy loses. And the standard
 library's functions that rearrange a list in several steps: `heapq.heappush`, `heappop`,
 `heappushpop`, `heapreplace`, `heapify` and `bisect.insort` (two threads pushing onto one
 heap at once can lose an item or break its order).
@@ -108,7 +111,7 @@ pub fn check(analysis: &Analysis<'_>, out: &mut Vec<Finding>) {
                     (
                         race.access.func.module,
                         read,
-                        "read here into a local".into(),
+                        "read here; the value written back is made from it".into(),
                     ),
                 );
                 (
