@@ -1063,9 +1063,11 @@ impl<'p> Analysis<'p> {
         if matches!(loc.root(), Loc::Instance { .. }) && !context.self_shared {
             return None;
         }
-        // Rebinding a container to a value made from it (`self._items = self._items[1:]`,
-        // a copy built by a loop over it) loses what another thread put into it meanwhile.
+        // Rebinding a list to a copy of itself (`self._items = self._items[1:]`, a copy
+        // built by a loop over it) loses what another thread put into it meanwhile. (`+=`
+        // extends a list in place: no copy, nothing lost.)
         let items = (self.access(access).kind == AccessKind::ReadModifyWrite
+            && self.access(access).new_list
             && !matches!(loc, Loc::Item(_)))
         .then(|| self.writes.get(&Loc::Item(Box::new(loc.clone()))))
         .flatten();

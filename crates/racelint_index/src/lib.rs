@@ -138,7 +138,8 @@ impl AccessKind {
 pub struct Access {
     pub loc: Loc,
     pub kind: AccessKind,
-    /// A write that binds the location to a new list (`[]`, `[x for x in xs]`, `list(xs)`).
+    /// A write that binds the location to a new list (`[]`, `[x for x in xs]`, `list(xs)`),
+    /// or an update that binds it to a copy of itself (`self.items = self.items[1:]`).
     pub new_list: bool,
     /// The target expression (`counter`, `self.n`, `d[k]`).
     pub range: TextRange,

@@ -2473,7 +2473,7 @@ impl<'a> Summarizer<'a> {
             other => made_of(other),
         });
         let recorded = self.scopes.last().map_or(0, |s| s.accesses.len());
-        let new_list = kind == AccessKind::Write
+        let new_list = matches!(kind, AccessKind::Write | AccessKind::ReadModifyWrite)
             && value
                 .and_then(|v| self.list_origin(v))
                 .is_some_and(|origin| match origin {
