@@ -30,6 +30,9 @@ pub enum Narrow {
     /// Every lock the class's methods take belongs to another object (`self.pool.lock`):
     /// the other object is shared, which says nothing of the class's own state.
     OtherObjectsLock,
+    /// The class's own lock guards only state of other objects (`with self._lock:
+    /// listeners = list(self._session._listeners)`), never an attribute of its own.
+    OtherObjectsState,
 }
 
 /// Why a context's code runs concurrently.
@@ -471,6 +474,31 @@ fn takes_only_other_objects_locks(c: &ClassSummary, m: &ModuleSummary) -> bool {
         })
 }
 
+/// Whether a class's own locks guard state, and only state reached through its attributes
+/// (`self._session._listeners`) or elsewhere, never an attribute of its own object: such a
+/// lock is kept for the other object's sake.
+fn guards_only_other_objects(c: &ClassSummary, m: &ModuleSummary) -> bool {
+    if c.lock_attrs.is_empty() {
+        return false;
+    }
+    let mut guarded = c.methods.iter().flat_map(|(_, fi)| {
+        m.functions[*fi].accesses.iter().filter(|a| {
+            a.locks.iter().any(|l| {
+                c.lock_attrs
+                    .iter()
+                    .any(|(name, _)| names_lock(&l.loc, name))
+            })
+        })
+    });
+    let mut any = false;
+    let only_others = guarded.all(|a| {
+        any = true;
+        !matches!(a.loc.root(), Loc::Instance { class, attr }
+            if *class == c.qualname && !attr.contains('.'))
+    });
+    any && only_others
+}
+
 fn contract_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
     for (mi, m) in linker.modules.iter().enumerate() {
         for (ci, c) in m.classes.iter().enumerate() {
@@ -541,6 +569,8 @@ fn contract_contexts(linker: &Linker<'_>, out: &mut Vec<Context>) {
                     Some(Narrow::LargeClass)
                 } else if takes_only_other_objects_locks(c, m) {
                     Some(Narrow::OtherObjectsLock)
+                } else if guards_only_other_objects(c, m) {
+                    Some(Narrow::OtherObjectsState)
                 } else {
                     None
                 },

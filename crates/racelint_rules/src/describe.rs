@@ -292,6 +292,9 @@ pub fn explain(analysis: &Analysis<'_>, race: &Race) -> Explanation {
                 Some(Narrow::OtherObjectsLock) => {
                     "; the lock belongs to another object, so that holds for the state it guards somewhere, as it guards this"
                 }
+                Some(Narrow::OtherObjectsState) => {
+                    "; its lock guards only state of other objects, so that holds for the state it guards somewhere, as it guards this"
+                }
                 None => "",
             };
             notes.push(format!(
