@@ -650,3 +650,40 @@ threading.Thread(target=log.trim).start()
         "{all}"
     );
 }
+
+/// A contract narrowed because the class's lock guards only other objects' state says so,
+/// rather than claiming the whole object is meant for several threads.
+#[test]
+fn a_lock_kept_for_another_object_narrows_the_contract_and_says_why() {
+    let dir = common::project(&[(
+        "parser.py",
+        "\
+import threading
+
+
+class Parser:
+    def __init__(self, session):
+        self._session = session
+        self._lock = threading.Lock()
+        self._depth = 0
+
+    def start_element(self, tag):
+        with self._lock:
+            listeners = list(self._session.listeners)
+        self._depth += 1
+        return listeners
+
+    def add_listener(self, listener):
+        self._session.listeners += [listener]
+",
+    )]);
+    let diagnostics = check(dir.path().to_path_buf());
+    let all: Vec<String> = diagnostics.iter().map(described).collect();
+    let all = all.join("\n\n");
+    assert_eq!(diagnostics.len(), 1, "{all}");
+    assert!(all.contains("self._session.listeners"), "{all}");
+    assert!(
+        all.contains("its lock guards only state of other objects"),
+        "{all}"
+    );
+}
