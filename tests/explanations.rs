@@ -27,6 +27,12 @@ fn described(d: &Diagnostic) -> String {
     )
 }
 
+/// Every diagnostic described, for assertion messages and for searching the words.
+fn described_all(diagnostics: &[Diagnostic]) -> String {
+    let all: Vec<String> = diagnostics.iter().map(described).collect();
+    all.join("\n\n")
+}
+
 /// State read into a local (`cache = self.cache`, `lock = self._lock`) is named as the
 /// attribute, never as the local: the local means nothing in another method, and a fix or a
 /// hint that said `with lock:` there would not even run.
@@ -79,8 +85,7 @@ class Counter:
 ",
     )]);
     let diagnostics = check(dir.path().to_path_buf());
-    let all: Vec<String> = diagnostics.iter().map(described).collect();
-    let all = all.join("\n\n");
+    let all = described_all(&diagnostics);
     let find = |code: &str, line: u32| {
         diagnostics
             .iter()
@@ -209,8 +214,7 @@ class Small:
 ",
     )]);
     let diagnostics = check(dir.path().to_path_buf());
-    let all: Vec<String> = diagnostics.iter().map(described).collect();
-    let all = all.join("\n\n");
+    let all = described_all(&diagnostics);
     let on_line = |line: u32| {
         diagnostics
             .iter()
@@ -252,8 +256,7 @@ def flush_all(blocks):
 ",
     )]);
     let diagnostics = check(dir.path().to_path_buf());
-    let all: Vec<String> = diagnostics.iter().map(described).collect();
-    let all = all.join("\n\n");
+    let all = described_all(&diagnostics);
     let spawner = diagnostics
         .iter()
         .find(|d| d.code == "RL101" && d.span.start.line == 16)
@@ -304,8 +307,7 @@ for _ in range(4):
 ",
     )]);
     let diagnostics = check(dir.path().to_path_buf());
-    let all: Vec<String> = diagnostics.iter().map(described).collect();
-    let all = all.join("\n\n");
+    let all = described_all(&diagnostics);
     let bump = diagnostics
         .iter()
         .find(|d| d.code == "RL101" && d.span.start.line == 9)
@@ -347,8 +349,7 @@ class Conn:
 ",
     )]);
     let diagnostics = check(dir.path().to_path_buf());
-    let all: Vec<String> = diagnostics.iter().map(described).collect();
-    let all = all.join("\n\n");
+    let all = described_all(&diagnostics);
     assert_eq!(diagnostics.len(), 2, "{all}");
     assert!(!all.contains("self.cursor()"), "{all}");
 }
@@ -375,8 +376,7 @@ def main(chunks):
 ",
     )]);
     let diagnostics = check(dir.path().to_path_buf());
-    let all: Vec<String> = diagnostics.iter().map(described).collect();
-    let all = all.join("\n\n");
+    let all = described_all(&diagnostics);
     assert_eq!(diagnostics.len(), 1, "{all}");
     assert!(
         all.contains("an item of `counter` (`counter` is the local `counts` of `main`, which the start passes to each thread it runs)"),
@@ -423,8 +423,7 @@ class Svc:
 ",
     )]);
     let diagnostics = check(dir.path().to_path_buf());
-    let all: Vec<String> = diagnostics.iter().map(described).collect();
-    let all = all.join("\n\n");
+    let all = described_all(&diagnostics);
     assert!(all.contains("(entry `Svc.reset`)"), "{all}");
     assert!(!all.contains("(entry `Svc.name`)"), "{all}");
 }
@@ -462,8 +461,7 @@ class Observer:
 ",
     )]);
     let diagnostics = check(dir.path().to_path_buf());
-    let all: Vec<String> = diagnostics.iter().map(described).collect();
-    let all = all.join("\n\n");
+    let all = described_all(&diagnostics);
     assert!(
         all.contains(
             "`Observer._remove` changes it here with no lock in common (called from `Observer.on_start`)"
@@ -507,8 +505,7 @@ class Lease:
 ",
     )]);
     let diagnostics = check(dir.path().to_path_buf());
-    let all: Vec<String> = diagnostics.iter().map(described).collect();
-    let all = all.join("\n\n");
+    let all = described_all(&diagnostics);
     assert_eq!(diagnostics.len(), 1, "{all}");
     assert!(all.contains("`self.pool.in_use`"), "{all}");
     assert!(
@@ -542,8 +539,7 @@ for _ in range(4):
 ",
     )]);
     let diagnostics = check(dir.path().to_path_buf());
-    let all: Vec<String> = diagnostics.iter().map(described).collect();
-    let all = all.join("\n\n");
+    let all = described_all(&diagnostics);
     assert!(
         all.contains(
             "`filepost.choose_boundary` (attribute `choose_boundary` of `urllib3.filepost`, outside the project)"
@@ -589,8 +585,7 @@ class Big:
 ",
     )]);
     let diagnostics = check(dir.path().to_path_buf());
-    let all: Vec<String> = diagnostics.iter().map(described).collect();
-    let all = all.join("\n\n");
+    let all = described_all(&diagnostics);
     let lazy = diagnostics
         .iter()
         .find(|d| d.code == "RL202" && d.span.start.line == 17)
@@ -632,13 +627,9 @@ threading.Thread(target=log.trim).start()
 ",
     )]);
     let diagnostics = check(dir.path().to_path_buf());
-    let trim: Vec<String> = diagnostics
-        .iter()
-        .filter(|d| d.code == "RL101")
-        .map(described)
-        .collect();
-    let all = trim.join("\n\n");
-    assert_eq!(trim.len(), 1, "{all}");
+    let all = described_all(&diagnostics);
+    assert_eq!(diagnostics.len(), 1, "{all}");
+    assert_eq!(diagnostics[0].code, "RL101", "{all}");
     assert!(
         all.contains(
             "`Log.trim` runs in a thread while `Log.add` changes its contents in another thread"
@@ -678,8 +669,7 @@ class Parser:
 ",
     )]);
     let diagnostics = check(dir.path().to_path_buf());
-    let all: Vec<String> = diagnostics.iter().map(described).collect();
-    let all = all.join("\n\n");
+    let all = described_all(&diagnostics);
     assert_eq!(diagnostics.len(), 1, "{all}");
     assert!(all.contains("self._session.listeners"), "{all}");
     assert!(
