@@ -33,6 +33,21 @@ fn described_all(diagnostics: &[Diagnostic]) -> String {
     all.join("\n\n")
 }
 
+/// The diagnostic of `code` that starts on `line`, described; the test fails, showing every
+/// diagnostic, when there is none.
+fn described_at(diagnostics: &[Diagnostic], code: &str, line: u32) -> String {
+    diagnostics
+        .iter()
+        .find(|d| d.code == code && d.span.start.line == line)
+        .map(described)
+        .unwrap_or_else(|| {
+            panic!(
+                "no {code} on line {line} in:\n{}",
+                described_all(diagnostics)
+            )
+        })
+}
+
 /// State read into a local (`cache = self.cache`, `lock = self._lock`) is named as the
 /// attribute, never as the local: the local means nothing in another method, and a fix or a
 /// hint that said `with lock:` there would not even run.
@@ -85,15 +100,9 @@ class Counter:
 ",
     )]);
     let diagnostics = check(dir.path().to_path_buf());
-    let all = described_all(&diagnostics);
-    let find = |code: &str, line: u32| {
-        diagnostics
-            .iter()
-            .find(|d| d.code == code && d.span.start.line == line)
-            .unwrap_or_else(|| panic!("no {code} on line {line} in:\n{all}"))
-    };
+    let find = |code: &str, line: u32| described_at(&diagnostics, code, line);
 
-    let bump = described(find("RL101", 16));
+    let bump = find("RL101", 16);
     assert!(
         bump.contains("`self._lock` guards `self.n` here"),
         "the lock is named as the attribute:\n{bump}"
@@ -104,23 +113,23 @@ class Counter:
     );
     assert!(!bump.contains("`lock`"), "the local leaks into:\n{bump}");
 
-    let remember = described(find("RL201", 20));
+    let remember = find("RL201", 20);
     assert!(
         remember.contains("an item of instance attribute `self.cache` of `Counter`"),
         "the container is named as the attribute:\n{remember}"
     );
 
-    let close = described(find("RL201", 25));
+    let close = find("RL201", 25);
     assert!(
         close.contains("instance attribute `self._close` of `Counter`"),
         "the tested local is named as the attribute it holds:\n{close}"
     );
-    let lookup = described(find("RL201", 32));
+    let lookup = find("RL201", 32);
     assert!(
         lookup.contains("an item of instance attribute `self.cache` of `Counter`"),
         "a read that a `try` tests is named as the attribute too:\n{lookup}"
     );
-    assert_eq!(diagnostics.len(), 4, "{all}");
+    assert_eq!(diagnostics.len(), 4, "{}", described_all(&diagnostics));
 }
 
 /// The shipped demo: each finding names the state, the function a thread runs, where that
@@ -215,13 +224,7 @@ class Small:
     )]);
     let diagnostics = check(dir.path().to_path_buf());
     let all = described_all(&diagnostics);
-    let on_line = |line: u32| {
-        diagnostics
-            .iter()
-            .find(|d| d.code == "RL101" && d.span.start.line == line)
-            .map(described)
-            .unwrap_or_else(|| panic!("no RL101 on line {line} in:\n{all}"))
-    };
+    let on_line = |line: u32| described_at(&diagnostics, "RL101", line);
     let narrowed = "in a class this large that holds for the state its lock guards somewhere";
     let big = on_line(14);
     assert!(big.contains(narrowed), "{big}");
@@ -257,11 +260,7 @@ def flush_all(blocks):
     )]);
     let diagnostics = check(dir.path().to_path_buf());
     let all = described_all(&diagnostics);
-    let spawner = diagnostics
-        .iter()
-        .find(|d| d.code == "RL101" && d.span.start.line == 16)
-        .map(described)
-        .unwrap_or_else(|| panic!("no RL101 on line 16 in:\n{all}"));
+    let spawner = described_at(&diagnostics, "RL101", 16);
     assert!(
         spawner.contains("while the thread it started (`write_block`) writes it too"),
         "{spawner}"
@@ -307,12 +306,7 @@ for _ in range(4):
 ",
     )]);
     let diagnostics = check(dir.path().to_path_buf());
-    let all = described_all(&diagnostics);
-    let bump = diagnostics
-        .iter()
-        .find(|d| d.code == "RL101" && d.span.start.line == 9)
-        .map(described)
-        .unwrap_or_else(|| panic!("no RL101 on line 9 in:\n{all}"));
+    let bump = described_at(&diagnostics, "RL101", 9);
     assert!(
         bump.contains("worker → unlocked_path → bump"),
         "the path through the unlocked caller:\n{bump}"
@@ -586,11 +580,7 @@ class Big:
     )]);
     let diagnostics = check(dir.path().to_path_buf());
     let all = described_all(&diagnostics);
-    let lazy = diagnostics
-        .iter()
-        .find(|d| d.code == "RL202" && d.span.start.line == 17)
-        .map(described)
-        .unwrap_or_else(|| panic!("no RL202 on line 17 in:\n{all}"));
+    let lazy = described_at(&diagnostics, "RL202", 17);
     assert!(
         lazy.contains("this state belongs to no one object, so threads that each use an object of their own share it"),
         "{lazy}"
